@@ -7,9 +7,9 @@ from sqlalchemy import Connection
 
 from core.settings import get_settings
 from core.storage.db import make_engine
-from core.storage.models import Base
+from core.storage.all_models import metadata
 
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
 def _url() -> str:

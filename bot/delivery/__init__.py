@@ -1,0 +1,1 @@
+"""Delivery of answers to Telegram: sending, streaming previews, limits and failures."""

@@ -1,0 +1,46 @@
+"""Thin Celery tasks: ids in, retries configured; the logic lives in workers.drain."""
+
+from __future__ import annotations
+
+import threading
+
+from celery import Task
+
+from core.queue import DRAIN_CHAT_TASK, QUEUE_NAME
+from core.settings import get_settings
+from workers.celery_app import app
+from workers.drain import drain_chat as drain_chat_logic
+from workers.runtime import get_runtime
+from workers.sweeper import start_sweeper
+
+_sweeper_stop: threading.Event | None = None
+
+
+def enqueue(chat_id: int) -> None:
+    """Enqueue the drain of a chat now."""
+    drain_chat.apply_async(args=[chat_id], queue=QUEUE_NAME)
+
+
+def enqueue_later(chat_id: int, delay: float) -> None:
+    """Enqueue the drain of a chat after a delay (a transient failure)."""
+    drain_chat.apply_async(args=[chat_id], queue=QUEUE_NAME, countdown=delay)
+
+
+@app.task(name=DRAIN_CHAT_TASK, bind=True, acks_late=True, reject_on_worker_lost=True)
+def drain_chat(self: Task, chat_id: int) -> None:  # type: ignore[type-arg,unused-ignore]
+    """Answer the open messages of one chat, in order."""
+    drain_chat_logic(
+        get_runtime(get_settings()), int(chat_id), enqueue=enqueue, enqueue_later=enqueue_later
+    )
+
+
+def start_background() -> None:
+    """Start the sweeper that re-enqueues lost work (at worker start-up)."""
+    global _sweeper_stop
+    _sweeper_stop = start_sweeper(get_runtime(get_settings()), enqueue)
+
+
+def stop_background() -> None:
+    """Stop the sweeper."""
+    if _sweeper_stop is not None:
+        _sweeper_stop.set()
