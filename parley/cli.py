@@ -70,7 +70,7 @@ def _local_llm(args: argparse.Namespace) -> int:
 
     s = get_settings()
     serve_local_llm(
-        "127.0.0.1",
+        s.host,
         args.port or s.local_llm_port,
         threads=s.local_llm_threads,
         parallel=s.local_llm_parallel,

@@ -98,9 +98,13 @@ def _secret(value: Any) -> str | None:
 
 
 def create_app(
-    settings: Settings, *, db: Database | None = None, enqueuer: Enqueuer | None = None
+    settings: Settings,
+    *,
+    db: Database | None = None,
+    enqueuer: Enqueuer | None = None,
+    connect_telegram: bool = True,
 ) -> Starlette:
-    """Build the web app for these settings."""
+    """Build the web app; `connect_telegram=False` skips webhook registration and polling."""
     services = Services(settings, db, enqueuer)
     secret = settings.effective_webhook_secret()
 
@@ -124,7 +128,8 @@ def create_app(
         ),
     ]
     routes += _optional_mounts(settings, services)
-    return Starlette(routes=routes, lifespan=partial(_lifespan, settings, services, secret))
+    lifespan = partial(_lifespan, settings, services, secret, connect_telegram)
+    return Starlette(routes=routes, lifespan=lifespan)
 
 
 def _optional_mounts(settings: Settings, services: Services) -> list[BaseRoute]:
@@ -138,16 +143,17 @@ def _optional_mounts(settings: Settings, services: Services) -> list[BaseRoute]:
 
 @contextlib.asynccontextmanager
 async def _lifespan(
-    settings: Settings, services: Services, secret: str, _app: Starlette
+    settings: Settings, services: Services, secret: str, connect: bool, _app: Starlette
 ) -> AsyncIterator[None]:
     """Connect the bot to Telegram: register the webhook or start long polling."""
-    task = asyncio.create_task(_connect_telegram(settings, services, secret))
+    task = asyncio.create_task(_connect_telegram(settings, services, secret)) if connect else None
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
         services.db.dispose()
 
 

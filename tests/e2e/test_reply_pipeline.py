@@ -1,0 +1,134 @@
+"""End to end: sandbox Telegram -> webhook -> Celery on Redis -> worker -> model -> chat -> DB."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.sandbox.config import SandboxConfig
+from core.settings import SANDBOX_TOKEN
+from core.storage.models import Status
+from tests.fixtures.inference import running_local_llm, running_simulator
+from tests.fixtures.sandbox import running_sandbox
+from tests.fixtures.stack import Stack, running_stack, wait_until
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def sandbox_url() -> Iterator[str]:
+    config = SandboxConfig(token=SANDBOX_TOKEN, bot_username="parley_sandbox_bot")
+    with running_sandbox(config) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def local_llm_url() -> Iterator[str]:
+    with running_local_llm() as url:
+        yield url
+
+
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'e2e.db'}"
+
+
+def final_answers(stack: Stack, chat_id: int, count: int, timeout: float = 60) -> list[dict]:
+    """Wait until `count` inbound messages of the chat are finished, then return bot messages."""
+
+    def finished() -> bool:
+        mine = [m for m in stack.user_messages() if m.chat_id == chat_id]
+        done = {Status.ANSWERED.value, Status.FAILED.value}
+        return len(mine) >= count and all(m.status in done for m in mine)
+
+    wait_until(finished, timeout, f"{count} answers in chat {chat_id}")
+    return stack.bot_messages(chat_id)
+
+
+def test_message_gets_a_streamed_answer_from_the_local_model_and_is_stored(
+    tmp_path: Path, redis_url: str, sandbox_url: str, local_llm_url: str
+) -> None:
+    with running_stack(
+        workdir=tmp_path,
+        redis_url=redis_url,
+        database_url=db_url(tmp_path),
+        sandbox_url=sandbox_url,
+        inference_url=local_llm_url,
+        model="smollm2",
+        MAX_REPLY_TOKENS="48",
+    ) as stack:
+        stack.start_worker()
+        chat = 5001
+        stack.send(chat, "Write one sentence about the sea.", language_code="en")
+        bot = final_answers(stack, chat, 1, timeout=90)
+        assert len(bot) == 1 and bot[0]["text"].strip()
+        drafts = [c for c in stack.calls("sendMessageDraft") if str(c["params"]["chat_id"]) == str(chat)]
+        assert drafts, "the answer streamed as drafts before the final message"
+        [inbound] = [m for m in stack.user_messages() if m.chat_id == chat]
+        [reply] = [r for r in stack.replies() if r.reply_to_id == inbound.id]
+        assert inbound.status == Status.ANSWERED.value
+        assert reply.text.strip() and reply.status == Status.DELIVERED.value
+        assert reply.prompt_tokens and reply.completion_tokens
+        assert reply.ttft_ms is not None and reply.latency_ms and reply.latency_ms >= reply.ttft_ms
+        assert reply.finish_reason in {"stop", "length"}
+        assert reply.telegram_message_id == bot[0]["message_id"]
+
+
+def test_killed_worker_mid_answer_yields_exactly_one_final_answer(
+    tmp_path: Path, redis_url: str, sandbox_url: str
+) -> None:
+    # Slow enough that the worker is surely killed while the answer streams.
+    with running_simulator(output_tokens=120, speed=0.25) as sim_url, running_stack(
+        workdir=tmp_path,
+        redis_url=redis_url,
+        database_url=db_url(tmp_path),
+        sandbox_url=sandbox_url,
+        inference_url=sim_url,
+    ) as stack:
+        first = stack.start_worker("w1")
+        chat = 5002
+        stack.send(chat, "Tell me a long story.")
+        wait_until(
+            lambda: [c for c in stack.calls("sendMessageDraft") if str(c["params"]["chat_id"]) == str(chat)],
+            30,
+            "the first draft",
+        )
+        stack.kill_worker(first)
+        assert stack.bot_messages(chat) == []
+        stack.start_worker("w2")
+        bot = final_answers(stack, chat, 1, timeout=60)
+        assert len(bot) == 1
+        [inbound] = [m for m in stack.user_messages() if m.chat_id == chat]
+        replies = [r for r in stack.replies() if r.reply_to_id == inbound.id]
+        assert inbound.status == Status.ANSWERED.value and inbound.attempts == 2
+        assert len(replies) == 1 and replies[0].telegram_message_id == bot[0]["message_id"]
+
+
+def test_each_chat_is_answered_in_order_and_chats_in_parallel(
+    tmp_path: Path, redis_url: str, sandbox_url: str
+) -> None:
+    with running_simulator(output_tokens=12, speed=20.0) as sim_url, running_stack(
+        workdir=tmp_path,
+        redis_url=redis_url,
+        database_url=db_url(tmp_path),
+        sandbox_url=sandbox_url,
+        inference_url=sim_url,
+    ) as stack:
+        stack.start_worker("w1")
+        stack.start_worker("w2")
+        chats = [6001, 6002, 6003, 6004]
+        for turn in range(3):
+            for chat in chats:
+                stack.send(chat, f"question {turn} in chat {chat}")
+        for chat in chats:
+            final_answers(stack, chat, 3, timeout=60)
+        for chat in chats:
+            inbound = [m for m in stack.user_messages() if m.chat_id == chat]
+            replies = {r.reply_to_id: r for r in stack.replies() if r.chat_id == chat}
+            assert [m.status for m in inbound] == [Status.ANSWERED.value] * 3
+            ordered = [replies[m.id] for m in inbound]
+            # Answered one at a time, in order: each reply exists before the next one starts.
+            assert [r.id for r in ordered] == sorted(r.id for r in ordered)
+            sent = [m["message_id"] for m in stack.bot_messages(chat)]
+            assert sent == [r.telegram_message_id for r in ordered]
