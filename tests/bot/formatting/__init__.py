@@ -1,0 +1,1 @@
+"""Tests of bot.formatting: rendering Markdown to Telegram HTML and splitting it."""
