@@ -37,7 +37,9 @@ def redis_command(port: int, data_dir: Path) -> list[str]:
 def start_redis(port: int, data_dir: Path, *, timeout: float = 15.0) -> subprocess.Popen[bytes]:
     """Start redis-server on 127.0.0.1:`port`, files in `data_dir`; wait until it answers."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    process = subprocess.Popen(redis_command(port, data_dir), stdout=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        redis_command(port, data_dir), stdout=subprocess.DEVNULL, start_new_session=True
+    )
     wait_for_redis(f"redis://127.0.0.1:{port}/0", timeout=timeout, process=process)
     return process
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp
 
-from bot.sandbox.app import create_sandbox_app
-from bot.sandbox.config import SandboxConfig
+from bot.sandbox import SandboxConfig, create_sandbox_app
 from core.settings import SANDBOX_TOKEN, Settings
 
 

@@ -1,11 +1,19 @@
-"""Turning the model's text into the parts Telegram will show."""
+"""Turning the model's Markdown into the parts Telegram will show."""
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 
+from bot.formatting import (
+    html_to_plain,
+    markdown_to_telegram_html,
+    render_partial,
+    split_html,
+    strip_reasoning,
+)
+
 MAX_TEXT = 4096
+EMPTY_ANSWER = "…"
 
 
 @dataclass(frozen=True)
@@ -16,14 +24,18 @@ class Part:
     plain: str
 
 
+def _part(html: str) -> Part:
+    return Part(html, html_to_plain(html))
+
+
 def final_parts(answer: str) -> list[Part]:
-    """Split a whole answer into messages of at most 4096 visible characters."""
-    text = answer.strip() or "…"
-    chunks = [text[i : i + MAX_TEXT] for i in range(0, len(text), MAX_TEXT)]
-    return [Part(html.escape(chunk, quote=False), chunk) for chunk in chunks]
+    """Render a whole answer and split it into messages of at most 4096 visible characters."""
+    html = markdown_to_telegram_html(strip_reasoning(answer))
+    parts = [_part(chunk) for chunk in split_html(html, MAX_TEXT)]
+    return parts or [Part(EMPTY_ANSWER, EMPTY_ANSWER)]
 
 
-def preview(answer_so_far: str) -> Part:
-    """A streaming preview of a partial answer, cut to one message."""
-    text = answer_so_far.strip()[:MAX_TEXT] or "…"
-    return Part(html.escape(text, quote=False), text)
+def preview_parts(answer_so_far: str) -> list[Part]:
+    """Render a partial answer for streaming; empty while nothing visible has come yet."""
+    html = render_partial(answer_so_far)
+    return [_part(chunk) for chunk in split_html(html, MAX_TEXT)]

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.delivery.format import final_parts, preview
+from bot.delivery.format import final_parts, preview_parts
 from bot.delivery.sender import TelegramSender
 
 PRIVATE = "private"
@@ -43,22 +43,30 @@ class StreamPresenter:
         """Show the answer so far if enough time has passed since the last frame."""
         now = self.clock()
         interval = self.draft_interval if self.uses_drafts else self.edit_interval
-        if now - self._last_frame_at < interval or not answer_so_far.strip():
+        if now - self._last_frame_at < interval:
             return
-        part = preview(answer_so_far)
-        if part.plain == self._last_text:
+        parts = preview_parts(answer_so_far)
+        if not parts:
+            return
+        # A draft shows the part being written; a group preview is the first message.
+        part = parts[-1] if self.uses_drafts else parts[0]
+        if part.html == self._last_text:
             return
         self._last_frame_at = now
-        self._last_text = part.plain
+        self._last_text = part.html
         if self.uses_drafts:
-            shown = await self.sender.send_draft(self.chat_id, self.draft_id, part.plain)
+            shown = await self.sender.send_draft(
+                self.chat_id, self.draft_id, part.html, html=True
+            )
         elif self.preview_message_id is None:
             self.preview_message_id = await self.sender.send_text(
-                self.chat_id, part.plain, thread_id=self.thread_id
+                self.chat_id, part.html, thread_id=self.thread_id, html=True, plain=part.plain
             )
             shown = True
         else:
-            await self.sender.edit_text(self.chat_id, self.preview_message_id, part.plain)
+            await self.sender.edit_text(
+                self.chat_id, self.preview_message_id, part.html, html=True, plain=part.plain
+            )
             shown = True
         if shown and self.first_visible_at is None:
             self.first_visible_at = self.clock()

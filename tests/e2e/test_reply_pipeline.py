@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,7 +35,9 @@ def db_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'e2e.db'}"
 
 
-def final_answers(stack: Stack, chat_id: int, count: int, timeout: float = 60) -> list[dict]:
+def final_answers(
+    stack: Stack, chat_id: int, count: int, timeout: float = 60
+) -> list[dict[str, Any]]:
     """Wait until `count` inbound messages of the chat are finished, then return bot messages."""
 
     def finished() -> bool:
@@ -63,7 +66,9 @@ def test_message_gets_a_streamed_answer_from_the_local_model_and_is_stored(
         stack.send(chat, "Write one sentence about the sea.", language_code="en")
         bot = final_answers(stack, chat, 1, timeout=90)
         assert len(bot) == 1 and bot[0]["text"].strip()
-        drafts = [c for c in stack.calls("sendMessageDraft") if str(c["params"]["chat_id"]) == str(chat)]
+        drafts = [
+            c for c in stack.calls("sendMessageDraft") if str(c["params"]["chat_id"]) == str(chat)
+        ]
         assert drafts, "the answer streamed as drafts before the final message"
         [inbound] = [m for m in stack.user_messages() if m.chat_id == chat]
         [reply] = [r for r in stack.replies() if r.reply_to_id == inbound.id]
@@ -79,18 +84,25 @@ def test_killed_worker_mid_answer_yields_exactly_one_final_answer(
     tmp_path: Path, redis_url: str, sandbox_url: str
 ) -> None:
     # Slow enough that the worker is surely killed while the answer streams.
-    with running_simulator(output_tokens=120, speed=0.25) as sim_url, running_stack(
-        workdir=tmp_path,
-        redis_url=redis_url,
-        database_url=db_url(tmp_path),
-        sandbox_url=sandbox_url,
-        inference_url=sim_url,
-    ) as stack:
+    with (
+        running_simulator(output_tokens=120, speed=0.25) as sim_url,
+        running_stack(
+            workdir=tmp_path,
+            redis_url=redis_url,
+            database_url=db_url(tmp_path),
+            sandbox_url=sandbox_url,
+            inference_url=sim_url,
+        ) as stack,
+    ):
         first = stack.start_worker("w1")
         chat = 5002
         stack.send(chat, "Tell me a long story.")
         wait_until(
-            lambda: [c for c in stack.calls("sendMessageDraft") if str(c["params"]["chat_id"]) == str(chat)],
+            lambda: [
+                c
+                for c in stack.calls("sendMessageDraft")
+                if str(c["params"]["chat_id"]) == str(chat)
+            ],
             30,
             "the first draft",
         )
@@ -108,13 +120,16 @@ def test_killed_worker_mid_answer_yields_exactly_one_final_answer(
 def test_each_chat_is_answered_in_order_and_chats_in_parallel(
     tmp_path: Path, redis_url: str, sandbox_url: str
 ) -> None:
-    with running_simulator(output_tokens=12, speed=20.0) as sim_url, running_stack(
-        workdir=tmp_path,
-        redis_url=redis_url,
-        database_url=db_url(tmp_path),
-        sandbox_url=sandbox_url,
-        inference_url=sim_url,
-    ) as stack:
+    with (
+        running_simulator(output_tokens=12, speed=20.0) as sim_url,
+        running_stack(
+            workdir=tmp_path,
+            redis_url=redis_url,
+            database_url=db_url(tmp_path),
+            sandbox_url=sandbox_url,
+            inference_url=sim_url,
+        ) as stack,
+    ):
         stack.start_worker("w1")
         stack.start_worker("w2")
         chats = [6001, 6002, 6003, 6004]
