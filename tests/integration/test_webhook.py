@@ -42,7 +42,9 @@ def web(tmp_path: Path, redis_url: str) -> Iterator[tuple[str, Database, Redis]]
     db.dispose()
 
 
-def update(update_id: int, text: str = "hello", chat: dict[str, Any] | None = None) -> dict[str, Any]:
+def update(
+    update_id: int, text: str = "hello", chat: dict[str, Any] | None = None
+) -> dict[str, Any]:
     return {
         "update_id": update_id,
         "message": {
@@ -69,7 +71,9 @@ def stored(db: Database) -> int:
 
 
 @pytest.mark.parametrize("secret", [None, "wrong-secret-0000000000", ""])
-def test_wrong_or_missing_secret_is_401(web: tuple[str, Database, Redis], secret: str | None) -> None:
+def test_wrong_or_missing_secret_is_401(
+    web: tuple[str, Database, Redis], secret: str | None
+) -> None:
     url, db, _ = web
     response = post(url, update(1), secret=secret)
     assert response.status_code == 401
