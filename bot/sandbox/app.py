@@ -63,4 +63,4 @@ def run_sandbox(
 ) -> None:
     """Serve the sandbox standalone with uvicorn until interrupted."""
     app = create_sandbox_app(config or SandboxConfig())
-    uvicorn.run(app, host=host, port=port, timeout_graceful_shutdown=2)
+    uvicorn.run(app, host=host, port=port, timeout_graceful_shutdown=5)

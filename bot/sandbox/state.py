@@ -210,11 +210,12 @@ class SandboxState:
 
     def confirm(self, offset: int) -> None:
         """Apply a getUpdates offset: drop confirmed updates (negative: keep the last -offset)."""
+        before = len(self.updates)
         if offset < 0:
             self.updates = self.updates[offset:]
         elif offset:
             self.updates = [u for u in self.updates if u.update_id >= offset]
-        self.dirty = True
+        self.dirty = self.dirty or len(self.updates) != before
 
     def remove_update(self, update: UpdateRecord) -> None:
         """Forget a delivered or dropped update."""
@@ -227,7 +228,7 @@ class SandboxState:
         return next((u for u in self.updates if u.queue_key == queue_key), None)
 
     def snapshot(self) -> dict[str, Any]:
-        """Return the persistent part as JSON-able data (drafts and updates are ephemeral)."""
+        """Return chats, messages and pending updates as JSON-able data (drafts are ephemeral)."""
         chats = []
         for chat in self.chats.values():
             data = asdict(chat)
@@ -235,15 +236,18 @@ class SandboxState:
             data.pop("typing_until")
             data.pop("typing_action")
             chats.append(data)
-        return {"version": 1, "next_update_id": self.next_update_id, "chats": chats}
+        updates = [asdict(update) for update in self.updates]
+        return {"version": 1, "next_update_id": self.next_update_id, "chats": chats,
+                "updates": updates}
 
     def restore(self, data: dict[str, Any]) -> None:
-        """Load chats and messages saved by ``snapshot``."""
+        """Load what ``snapshot`` saved."""
         self.next_update_id = max(self.next_update_id, int(data.get("next_update_id", 0)))
         for raw in data.get("chats", []):
             messages = [MessageRecord(**m) for m in raw.pop("messages", [])]
             chat = ChatRecord(**raw, messages=messages)
             self.chats[chat.id] = chat
+        self.updates = [UpdateRecord(**raw) for raw in data.get("updates", [])]
 
     def reset(self) -> None:
         """Forget every chat, message, draft and update (update ids keep increasing)."""

@@ -523,8 +523,9 @@ def parse_text(text: str, parse_mode: str | None, entities: Any = None) -> Forma
     if len(text.encode("utf-8", "surrogatepass")) > MAX_RAW_TEXT_BYTES:
         raise bad_request("text is too long")
     mode = (parse_mode or "").strip().lower()
-    if not mode:
-        return FormattedText(text, _given_entities(entities))
+    given = _given_entities(entities)
+    if given or not mode:  # explicit entities replace parse_mode, as on Telegram
+        return FormattedText(text, given)
     parser = _PARSERS.get(mode)
     if parser is None:
         raise bad_request("unsupported parse_mode")

@@ -6,7 +6,14 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from telegram import Bot, BotCommand, BotCommandScopeAllGroupChats, Message, ReplyParameters
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    Message,
+    MessageEntity,
+    ReplyParameters,
+)
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, InvalidToken
 
@@ -101,6 +108,15 @@ async def test_html_message_is_stored_as_text_plus_entities(
     ]
     stored = sandbox_server.messages(42)["messages"][-1]
     assert (stored["parse_mode"], stored["source_text"]) == ("HTML", "<b>Bold</b> &amp; <i>it</i>")
+
+
+async def test_explicit_entities_replace_parse_mode(
+    bot: Bot, sandbox_server: SandboxHandle
+) -> None:
+    sandbox_server.inject(42, "hi")
+    bold = MessageEntity(MessageEntity.BOLD, 0, 4)
+    message = await bot.send_message(42, "<b>x", parse_mode=ParseMode.HTML, entities=[bold])
+    assert message.text == "<b>x" and message.entities == (bold,)
 
 
 async def test_parse_errors_map_to_ptb_bad_request(bot: Bot, sandbox_server: SandboxHandle) -> None:

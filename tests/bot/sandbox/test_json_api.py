@@ -207,6 +207,15 @@ async def test_chats_persist_across_a_restart(tmp_path: Path) -> None:
         assert again["update_id"] > first_update, "update ids keep growing"
 
 
+def test_pending_updates_survive_a_restart(tmp_path: Path) -> None:
+    config = SandboxConfig(token=TEST_TOKEN, persist_path=tmp_path / "sandbox.json")
+    with running_sandbox(config) as url:
+        update_id = SandboxHandle(url, config).inject(42, "while the bot was down")["update_id"]
+    with running_sandbox(config) as url:
+        result = httpx.post(f"{url}/bot{TEST_TOKEN}/getUpdates").json()["result"]
+    assert [u["update_id"] for u in result] == [update_id]
+
+
 def test_an_unreadable_state_file_is_ignored(tmp_path: Path) -> None:
     path = tmp_path / "sandbox.json"
     path.write_text("{not json")
