@@ -53,6 +53,7 @@ def _cases(db: Database) -> dict[str, Callable[[Session], Any]]:
         "users_search": lambda s: queries.list_users(s, queries.UserFilters(q="user12"), week),
         "user_detail": lambda s: queries.user_detail(s, user_id, month),
         "failures_30d": lambda s: queries.failures(s, month),
+        "known_languages": queries.known_languages,
         "personas": queries.personas,
     }
 
