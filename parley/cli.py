@@ -119,7 +119,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `parley` console script."""
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        if not hasattr(args, "rest"):
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        args.rest = extra + list(args.rest)
     return HANDLERS[args.command](args)
 
 
