@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import warnings
 
+from httpx import Response
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
@@ -49,12 +50,15 @@ def csrf_from(html: str) -> str:
 
 
 def login(client: TestClient, username: str = "admin", password: str = PASSWORD,
-          ip_next: str = "") -> object:
+          ip_next: str = "") -> Response:
     """Fetch the login form and post the credentials; returns the response."""
     token = csrf_from(client.get("/admin/login").text)
-    return client.post("/admin/login", data={"csrf_token": token, "username": username,
-                                             "password": password, "next": ip_next},
-                       follow_redirects=False)
+    response: Response = client.post(
+        "/admin/login",
+        data={"csrf_token": token, "username": username, "password": password, "next": ip_next},
+        follow_redirects=False,
+    )
+    return response
 
 
 def signed_in(db: Database, role: str = "admin") -> TestClient:

@@ -25,7 +25,7 @@ def empty_url(request, tmp_path):
         yield url
 
 
-def _state(url: str) -> tuple[set[str], set[str], list[object]]:
+def _state(url: str) -> tuple[set[str], set[str | None], list[object]]:
     engine = make_engine(url)
     try:
         with engine.connect() as conn:

@@ -145,4 +145,5 @@ def test_deleted_persona_falls_back(admin_db):
         s.delete(s.get(Persona, persona.id))
     with admin_db.session() as s:
         assert policy.get_user_prefs(s, 3).persona is None
-        assert policy.get_policy(s, 3).persona_id is None  # ON DELETE SET NULL
+        row = policy.get_policy(s, 3)
+        assert row is not None and row.persona_id is None  # ON DELETE SET NULL

@@ -44,7 +44,9 @@ sglang:cached_tokens_total{model_name="m"} 250.0
 
 def test_parse_sglang_metrics():
     state = parse_sglang_metrics(SGLANG_METRICS)
-    assert state == ModelServerState(15.0, 2.0, pytest.approx(0.4), pytest.approx(0.25))
+    assert (state.running_requests, state.queued_requests) == (15.0, 2.0)
+    assert state.kv_cache_usage == pytest.approx(0.4)
+    assert state.prefix_cache_hit_ratio == pytest.approx(0.25)
     assert parse_sglang_metrics("") == ModelServerState()
     assert parse_sglang_metrics("other_metric 1\n").running_requests is None
 

@@ -22,7 +22,7 @@ APIS = ["/api/overview", "/api/languages", "/api/conversations", "/api/users",
 
 
 def _walk() -> list[tuple[str, str]]:
-    found = []
+    found: list[tuple[str, str]] = []
     for route in admin_routes():
         if isinstance(route, Route) and route.path not in PUBLIC_PATHS:
             path = re.sub(r"{[^}]+}", "1", route.path)
@@ -155,7 +155,8 @@ def test_user_policy_form_and_json_api(traffic):
     assert saved.status_code == 303
     with traffic.session() as s:
         assert policy.is_admin(s, 11) and policy.get_user_prefs(s, 11).ui_language == "de"
-        assert policy.get_policy(s, 11).daily_message_quota == 5
+        row = policy.get_policy(s, 11)
+        assert row is not None and row.daily_message_quota == 5
     bad = client.post("/admin/users/11", data={"csrf_token": token, "daily_message_quota": "x"})
     assert bad.status_code == 400
     headers = {"x-csrf-token": token}
