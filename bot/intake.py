@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from core.chat_signals import ChatSignals
 from core.logging import get_logger
 from core.queue import Enqueuer
 from core.storage import queries
@@ -32,6 +33,8 @@ UPDATE_KINDS = (
     "stopped_message_generation",
 )
 GROUP_TYPES = ("group", "supergroup")
+# What the bot asks Telegram for (setWebhook / getUpdates allowed_updates).
+ALLOWED_UPDATES = ["message", "callback_query", "stopped_message_generation"]
 
 
 class InvalidUpdate(ValueError):
@@ -46,6 +49,9 @@ class BotIdentity:
     username: str | None
 
 
+_ANY_BOT = BotIdentity(id=0, username=None)
+
+
 @dataclass(frozen=True)
 class IntakeResult:
     """What the intake did with an update."""
@@ -53,6 +59,8 @@ class IntakeResult:
     outcome: Literal["accepted", "duplicate", "ignored"]
     chat_id: int | None = None
     message_id: int | None = None
+    # A Bot API call Telegram runs from the webhook's answer (no outbound call in the request).
+    webhook_reply: dict[str, Any] | None = None
 
 
 def parse_update(body: bytes) -> dict[str, Any]:
@@ -83,7 +91,11 @@ def update_kind(update: dict[str, Any]) -> str:
 
 
 def accept_update(
-    db: Database, enqueuer: Enqueuer, update: dict[str, Any], bot: BotIdentity
+    db: Database,
+    enqueuer: Enqueuer,
+    update: dict[str, Any],
+    bot: BotIdentity,
+    signals: ChatSignals | None = None,
 ) -> IntakeResult:
     """Store a new update and enqueue its chat; duplicates and unhandled kinds are no-ops."""
     kind = update_kind(update)
@@ -92,18 +104,43 @@ def accept_update(
         if not queries.record_update(session, update["update_id"], kind):
             return IntakeResult("duplicate")
         if inbound is None:
+            _signal_stop_generation(update, signals)
             return IntakeResult("ignored")
         message = queries.add_inbound(session, inbound)
         message_id = message.id
+    if signals is not None and inbound.text.split(" ", 1)[0] == "/stop":
+        _quietly(lambda: signals.request_stop(inbound.chat_id), "stop_signal_failed")
+    _quietly(lambda: enqueuer.drain_chat(inbound.chat_id), "enqueue_failed")
+    return IntakeResult("accepted", inbound.chat_id, message_id, _callback_answer(update))
+
+
+def _quietly(action: Any, event: str) -> None:
+    """Run a best-effort Redis action: the stored message is recovered by the sweeper."""
     try:
-        enqueuer.drain_chat(inbound.chat_id)
-    except Exception as exc:  # the message is stored; the sweeper will enqueue it later
-        log.warning("enqueue_failed", chat_id=inbound.chat_id, error=type(exc).__name__)
-    return IntakeResult("accepted", inbound.chat_id, message_id)
+        action()
+    except Exception as exc:
+        log.warning(event, error=type(exc).__name__)
+
+
+def _signal_stop_generation(update: dict[str, Any], signals: ChatSignals | None) -> None:
+    """The user pressed the stop button of a streaming draft (Bot API 10.3)."""
+    stopped = update.get("stopped_message_generation")
+    chat = stopped.get("chat") if isinstance(stopped, dict) else None
+    if signals is not None and isinstance(chat, dict) and isinstance(chat.get("id"), int):
+        _quietly(lambda: signals.request_stop(int(chat["id"])), "stop_signal_failed")
+
+
+def _callback_answer(update: dict[str, Any]) -> dict[str, Any] | None:
+    query = update.get("callback_query")
+    if not isinstance(query, dict) or "id" not in query:
+        return None
+    return {"method": "answerCallbackQuery", "callback_query_id": str(query["id"])}
 
 
 def extract_inbound(update: dict[str, Any], bot: BotIdentity) -> queries.Inbound | None:
     """The inbound text message an update carries, if the bot should answer it."""
+    if isinstance(update.get("callback_query"), dict):
+        return _from_callback(update, update["callback_query"])
     message = update.get("message")
     if not isinstance(message, dict):
         return None
@@ -137,6 +174,18 @@ def extract_inbound(update: dict[str, Any], bot: BotIdentity) -> queries.Inbound
         )
     except (KeyError, TypeError, ValueError):
         return None
+
+
+def _from_callback(update: dict[str, Any], query: dict[str, Any]) -> queries.Inbound | None:
+    """A pressed inline button ("lang:de") becomes the command it stands for ("/lang de")."""
+    data, message = query.get("data"), query.get("message")
+    if not isinstance(data, str) or not isinstance(message, dict):
+        return None
+    name, _, arg = data.partition(":")
+    if not name.isidentifier():
+        return None
+    synthetic = {**message, "text": f"/{name} {arg}".strip(), "from": query.get("from")}
+    return extract_inbound({"update_id": update["update_id"], "message": synthetic}, _ANY_BOT)
 
 
 def addressed_text(

@@ -9,7 +9,7 @@ from typing import Any
 from telegram import Bot
 from telegram.error import NetworkError, RetryAfter, TimedOut
 
-from bot.intake import IntakeResult, InvalidUpdate, validate_update
+from bot.intake import ALLOWED_UPDATES, IntakeResult, InvalidUpdate, validate_update
 from bot.metrics import UPDATES
 from core.logging import get_logger
 
@@ -25,7 +25,9 @@ async def poll_forever(bot: Bot, intake: Intake, *, poll_seconds: int = 30) -> N
     backoff = 1.0
     while True:
         try:
-            updates = await bot.get_updates(offset=offset, timeout=poll_seconds, allowed_updates=[])
+            updates = await bot.get_updates(
+                offset=offset, timeout=poll_seconds, allowed_updates=ALLOWED_UPDATES
+            )
             backoff = 1.0
         except RetryAfter as exc:
             await asyncio.sleep(_seconds(exc.retry_after))

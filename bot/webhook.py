@@ -72,6 +72,8 @@ def webhook_route(path: str, *, secret: str, max_body: int, intake: Intake) -> R
             return _refuse(503, "temporarily unavailable")
         INTAKE_SECONDS.observe(time.perf_counter() - started)
         UPDATES.labels("webhook", result.outcome).inc()
+        if result.webhook_reply is not None:
+            return JSONResponse(result.webhook_reply)
         return JSONResponse({"ok": True, "outcome": result.outcome})
 
     return Route(path, endpoint, methods=["POST"])

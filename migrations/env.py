@@ -6,8 +6,8 @@ from alembic import context
 from sqlalchemy import Connection
 
 from core.settings import get_settings
-from core.storage.db import make_engine
 from core.storage.all_models import metadata
+from core.storage.db import make_engine
 
 target_metadata = metadata
 

@@ -16,11 +16,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
+from telegram import Bot
 
-from bot.intake import BotIdentity, IntakeResult, accept_update
+from bot.i18n import SUPPORTED_UI_LANGUAGES, command_descriptions
+from bot.intake import ALLOWED_UPDATES, BotIdentity, IntakeResult, accept_update
 from bot.polling import poll_forever
 from bot.telegram import make_bot
 from bot.webhook import webhook_route
+from core.chat_signals import ChatSignals
 from core.logging import get_logger
 from core.queue import CeleryEnqueuer, Enqueuer, make_celery
 from core.settings import SANDBOX_TOKEN, Settings
@@ -42,10 +45,11 @@ class Services:
         self.redis = Redis.from_url(settings.effective_redis_url, socket_timeout=2)
         self.enqueuer = enqueuer or CeleryEnqueuer(make_celery(settings.effective_redis_url))
         self.bot_identity = SANDBOX_BOT if settings.sandbox_mode else _identity_from_token(settings)
+        self.signals = ChatSignals(self.redis)
 
     def intake(self, update: dict[str, Any]) -> IntakeResult:
         """Run the intake for one update."""
-        return accept_update(self.db, self.enqueuer, update, self.bot_identity)
+        return accept_update(self.db, self.enqueuer, update, self.bot_identity, self.signals)
 
 
 def _identity_from_token(settings: Settings) -> BotIdentity:
@@ -163,11 +167,12 @@ async def _connect_telegram(settings: Settings, services: Services, secret: str)
         await _retry(bot.initialize, "telegram_initialize")
         me = await bot.get_me()
         services.bot_identity = BotIdentity(id=me.id, username=me.username)
+        await _retry(lambda: register_commands(bot), "set_my_commands")
         if settings.public_url or settings.sandbox_mode:
             base = settings.public_url or f"http://127.0.0.1:{settings.port}"
             url = base.rstrip("/") + WEBHOOK_PATH
             await _retry(
-                lambda: bot.set_webhook(url, secret_token=secret, allowed_updates=["message"]),
+                lambda: bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES),
                 "set_webhook",
             )
             log.info("webhook_registered", url=url)
@@ -177,6 +182,13 @@ async def _connect_telegram(settings: Settings, services: Services, secret: str)
     finally:
         with contextlib.suppress(Exception):
             await bot.shutdown()
+
+
+async def register_commands(bot: Bot) -> None:
+    """Register the command menu in every UI language (English is also the default)."""
+    await bot.set_my_commands(command_descriptions("en"))
+    for language in SUPPORTED_UI_LANGUAGES:
+        await bot.set_my_commands(command_descriptions(language), language_code=language)
 
 
 async def _retry(call: Any, what: str) -> Any:

@@ -1,30 +1,37 @@
-"""The reply pipeline: load a message, build the prompt, stream the answer, deliver, store.
+"""The reply pipeline: claim a message, answer it (command or model), deliver, store.
 
-Plain functions over a `Runtime`; the Celery task only passes the ids in.
+Plain functions over a `Runtime`; the Celery task only passes the ids in. Every message ends
+answered (with a stored reply), failed (with its error), or back to pending for a retry.
 """
 
 from __future__ import annotations
 
-import asyncio
-import time
-from dataclasses import dataclass
 from enum import Enum
 
 from sqlalchemy import update
 
-from bot.commands import Effect, run_command
+from bot.commands import CommandContext, CommandReply, Effect, run_command
 from bot.delivery.sender import ChatMovedError, DeliveryError, UserBlockedError
-from bot.delivery.stream import StreamPresenter, keep_typing
+from bot.delivery.stream import StreamPresenter
+from bot.i18n import texts as T
+from core.chat_signals import ChatSignals
 from core.logging import get_logger
-from core.storage import queries
-from core.storage.models import Chat, Conversation, Kind, Message, User
-from inference.prompt import build_messages
-from inference.types import ChatMessage, Delta, Finish, InferenceError, Usage
+from core.queue import QUEUE_NAME
+from core.storage import policy, queries
+from core.storage.models import Conversation, Kind, Message, User
+from inference.types import InferenceError
+from workers.answering import Answer, answer_chat
+from workers.jobs import Job, claim_job
 from workers.runtime import Runtime
 
 log = get_logger(__name__)
 
-FAILURE_NOTICE = "Sorry, I could not answer that message ({reason}). Please try again later."
+ACCESS_TEXTS = {
+    policy.AccessReason.BANNED: T.ERROR_BLOCKED,
+    policy.AccessReason.NOT_ALLOWED: T.ERROR_NOT_ALLOWED,
+    policy.AccessReason.MESSAGE_QUOTA: T.ERROR_DAILY_QUOTA,
+    policy.AccessReason.TOKEN_QUOTA: T.ERROR_DAILY_QUOTA,
+}
 
 
 class Outcome(Enum):
@@ -36,56 +43,6 @@ class Outcome(Enum):
     SKIPPED = "skipped"
 
 
-@dataclass(frozen=True)
-class Job:
-    """A claimed inbound message with what answering it needs."""
-
-    message_id: int
-    chat_id: int
-    chat_type: str
-    thread_id: int
-    conversation_id: int
-    user_id: int | None
-    first_name: str | None
-    kind: str
-    text: str
-    attempts: int
-
-
-@dataclass(frozen=True)
-class Answer:
-    """A streamed and delivered answer with its measurements."""
-
-    text: str
-    message_ids: list[int]
-    finish_reason: str | None
-    usage: Usage | None
-    ttft_ms: int | None
-    latency_ms: int
-
-
-def claim_job(rt: Runtime, message_id: int) -> Job | None:
-    """Claim an open message for processing; None when it is already finished."""
-    with rt.db.session() as session:
-        message = queries.claim(session, message_id)
-        if message is None:
-            return None
-        chat = session.get(Chat, message.chat_id)
-        user = session.get(User, message.user_id) if message.user_id else None
-        return Job(
-            message_id=message.id,
-            chat_id=message.chat_id,
-            chat_type=chat.type if chat else "private",
-            thread_id=message.thread_id,
-            conversation_id=message.conversation_id,
-            user_id=message.user_id,
-            first_name=user.first_name if user else None,
-            kind=message.kind,
-            text=message.text,
-            attempts=message.attempts,
-        )
-
-
 def process_message(rt: Runtime, message_id: int) -> Outcome:
     """Answer one inbound message, leaving it answered, failed, or pending for a retry."""
     job = claim_job(rt, message_id)
@@ -95,11 +52,7 @@ def process_message(rt: Runtime, message_id: int) -> Outcome:
         return _fail(rt, job, f"gave up after {job.attempts - 1} attempts", notify=True)
     log.info("processing", message_id=job.message_id, chat_id=job.chat_id, attempt=job.attempts)
     try:
-        if job.kind == Kind.COMMAND.value:
-            _answer_command(rt, job)
-        else:
-            _answer_chat(rt, job)
-        return Outcome.DONE
+        return _answer(rt, job)
     except UserBlockedError:
         _set_user_inactive(rt, job.user_id)
         return _fail(rt, job, "the user blocked the bot", notify=False)
@@ -114,29 +67,76 @@ def process_message(rt: Runtime, message_id: int) -> Outcome:
         return _retry_or_fail(rt, job, f"telegram: {exc}")
 
 
-def _answer_command(rt: Runtime, job: Job) -> None:
-    reply = run_command(job.text, first_name=job.first_name)
-    if reply.effect is Effect.NEW_CONVERSATION:
-        with rt.db.session() as session:
-            queries.close_conversation(session, job.chat_id, job.thread_id)
-    ids = rt.run(_send_plain(rt, job, reply.text))
-    _store(rt, job, queries.ReplyRecord(reply.text, Kind.COMMAND, ids[0] if ids else None))
+def _answer(rt: Runtime, job: Job) -> Outcome:
+    if job.kind == Kind.COMMAND.value:
+        return _answer_command(rt, job)
+    refusal = _refusal(rt, job)
+    if refusal is not None:
+        return refusal
+    _store(rt, job, _record(answer_chat(rt, job, up_to_id=job.message_id), Kind.CHAT))
+    return Outcome.DONE
 
 
-def _answer_chat(rt: Runtime, job: Job) -> None:
+def _refusal(rt: Runtime, job: Job) -> Outcome | None:
+    """Tell a banned, unlisted or over-quota user why, instead of calling the model."""
+    if job.user_id is None:
+        return None
     with rt.db.session() as session:
-        turns = queries.history(session, job.conversation_id, job.message_id)
-    plan = build_messages(
-        rt.settings.system_prompt,
-        turns,
-        context_length=rt.context_length(),
-        max_tokens=rt.settings.max_reply_tokens,
+        decision = policy.check_access(session, job.user_id, pending_message_id=job.message_id)
+    if decision.allowed:
+        return None
+    _send_text(rt, job, job.ui.text(ACCESS_TEXTS[decision.reason]))
+    return _fail(rt, job, f"refused: {decision.reason.value}", notify=False)
+
+
+def _answer_command(rt: Runtime, job: Job) -> Outcome:
+    stopped = job.text.startswith("/stop") and ChatSignals(rt.redis).settle_stop(job.chat_id)
+    with rt.db.session() as session:
+        reply = run_command(session, _command_context(rt, job, stopped), job.text)
+        if reply.effect is Effect.NEW_CONVERSATION:
+            queries.close_conversation(session, job.chat_id, job.thread_id)
+    ids = _send_text(rt, job, reply.text, reply)
+    if reply.effect is Effect.FORGOTTEN:
+        return Outcome.DONE  # nothing about the user is stored any more, this reply included
+    if reply.effect is Effect.RETRY:
+        _retry_last_answer(rt, job)
+    _store(rt, job, queries.ReplyRecord(reply.text, Kind.COMMAND, ids[0] if ids else None))
+    return Outcome.DONE
+
+
+def _command_context(rt: Runtime, job: Job, stopped: bool) -> CommandContext:
+    return CommandContext(
+        chat_id=job.chat_id,
+        thread_id=job.thread_id,
+        chat_type=job.chat_type,
+        user_id=job.user_id or 0,
+        first_name=job.first_name,
+        message_id=job.message_id,
+        conversation_id=job.conversation_id,
+        t=job.ui,
+        telegram_language=job.telegram_language,
+        stopped_generation=stopped,
+        queue_length=_queue_length(rt),
     )
-    answer = rt.run(stream_answer(rt, job, plan.messages))
+
+
+def _retry_last_answer(rt: Runtime, job: Job) -> None:
+    """Answer the last answered message again; its stored reply becomes the new answer."""
+    with rt.db.session() as session:
+        turn = queries.last_answered_turn(session, job.conversation_id, job.message_id)
+    if turn is None:
+        return
+    user_message, reply = turn
+    answer = answer_chat(rt, job, up_to_id=user_message.id)
+    with rt.db.session() as session:
+        queries.replace_reply(session, reply.id, _record(answer, Kind.CHAT))
+
+
+def _record(answer: Answer, kind: Kind) -> queries.ReplyRecord:
     usage = answer.usage
-    record = queries.ReplyRecord(
+    return queries.ReplyRecord(
         text=answer.text,
-        kind=Kind.CHAT,
+        kind=kind,
         telegram_message_id=answer.message_ids[0] if answer.message_ids else None,
         prompt_tokens=usage.prompt_tokens if usage else None,
         completion_tokens=usage.completion_tokens if usage else None,
@@ -144,63 +144,18 @@ def _answer_chat(rt: Runtime, job: Job) -> None:
         ttft_ms=answer.ttft_ms,
         latency_ms=answer.latency_ms,
         finish_reason=answer.finish_reason,
-    )
-    _store(rt, job, record)
-
-
-async def stream_answer(rt: Runtime, job: Job, messages: list[ChatMessage]) -> Answer:
-    """Stream the model's answer into the chat and return it with its timings."""
-    await rt.bot_ready()
-    presenter = StreamPresenter(
-        rt.sender,
-        job.chat_id,
-        job.chat_type,
-        job.thread_id,
-        draft_id=job.message_id,
-        draft_interval=rt.settings.stream_draft_interval_seconds,
-        edit_interval=rt.settings.stream_edit_interval_seconds,
-    )
-    typing = asyncio.create_task(keep_typing(rt.sender, job.chat_id, job.thread_id))
-    started = time.monotonic()
-    first_token: float | None = None
-    pieces: list[str] = []
-    finish: Finish | None = None
-    try:
-        stream = rt.inference.stream_chat(
-            messages,
-            max_tokens=rt.settings.max_reply_tokens,
-            request_id=f"parley-{job.message_id}-{job.attempts}",
-            temperature=rt.settings.temperature,
-        )
-        async for item in stream:
-            if isinstance(item, Delta):
-                if first_token is None:
-                    first_token = time.monotonic()
-                    typing.cancel()
-                pieces.append(item.text)
-                await presenter.update("".join(pieces))
-            else:
-                finish = item
-    finally:
-        typing.cancel()
-    text = "".join(pieces)
-    ids = await presenter.finish(text)
-    return Answer(
-        text=text,
-        message_ids=ids,
-        finish_reason=finish.finish_reason if finish else None,
-        usage=finish.usage if finish else None,
-        ttft_ms=_ms(first_token - started) if first_token else None,
-        latency_ms=_ms(time.monotonic() - started),
+        language=answer.language,
     )
 
 
-async def _send_plain(rt: Runtime, job: Job, text: str) -> list[int]:
-    await rt.bot_ready()
-    presenter = StreamPresenter(
-        rt.sender, job.chat_id, job.chat_type, job.thread_id, job.message_id
-    )
-    return await presenter.finish(text)
+def _send_text(rt: Runtime, job: Job, text: str, reply: CommandReply | None = None) -> list[int]:
+    async def send() -> list[int]:
+        await rt.bot_ready()
+        presenter = StreamPresenter(rt.sender, job.chat_id, job.chat_type, job.thread_id, 0)
+        buttons = reply.buttons if reply else None
+        return await presenter.finish(text, markdown=False, buttons=buttons)
+
+    return rt.run(send())
 
 
 def _store(rt: Runtime, job: Job, record: queries.ReplyRecord) -> None:
@@ -220,9 +175,9 @@ def _fail(rt: Runtime, job: Job, reason: str, *, notify: bool) -> Outcome:
 
 
 def _notify_failure(rt: Runtime, job: Job, reason: str) -> None:
-    short = "the model is unavailable" if reason.startswith("model server") else "an error"
+    text = T.ERROR_MODEL_UNAVAILABLE if reason.startswith("model server") else T.ERROR_ANSWER_FAILED
     try:
-        rt.run(_send_plain(rt, job, FAILURE_NOTICE.format(reason=short)))
+        _send_text(rt, job, job.ui.text(text))
     except (DeliveryError, UserBlockedError, ChatMovedError) as exc:
         log.warning("failure_notice_not_sent", message_id=job.message_id, error=str(exc)[:200])
 
@@ -252,5 +207,8 @@ def _migrate_chat(rt: Runtime, old_id: int, new_id: int) -> None:
         )
 
 
-def _ms(seconds: float) -> int:
-    return round(seconds * 1000)
+def _queue_length(rt: Runtime) -> int | None:
+    try:
+        return int(rt.redis.llen(QUEUE_NAME))
+    except Exception:
+        return None

@@ -12,6 +12,7 @@ from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 from redis import Redis
+from redis.asyncio import Redis as AsyncRedis
 
 from bot.delivery.sender import TelegramSender
 from bot.telegram import make_bot
@@ -35,6 +36,9 @@ class Runtime:
         self._thread = threading.Thread(target=self.loop.run_forever, name="streams", daemon=True)
         self._thread.start()
         self.inference: InferenceClient = self.run(self._make_inference())
+        self.aredis: AsyncRedis = AsyncRedis.from_url(
+            settings.effective_redis_url, socket_timeout=10
+        )
         bot = make_bot(settings.bot_token, settings.effective_telegram_api_url)
         self.sender = TelegramSender(bot)
         self._context_length: int | None = None
@@ -72,6 +76,7 @@ class Runtime:
         """Release connections and stop the loop."""
         self.keeper.stop()
         self.run(self.inference.aclose())
+        self.run(self.aredis.aclose())
         self.run(self.sender.bot.shutdown())
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.db.dispose()

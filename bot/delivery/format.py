@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
 from bot.formatting import (
@@ -32,6 +33,12 @@ def final_parts(answer: str) -> list[Part]:
     """Render a whole answer and split it into messages of at most 4096 visible characters."""
     html = markdown_to_telegram_html(strip_reasoning(answer))
     parts = [_part(chunk) for chunk in split_html(html, MAX_TEXT)]
+    return parts or [Part(EMPTY_ANSWER, EMPTY_ANSWER)]
+
+
+def text_parts(text: str) -> list[Part]:
+    """Split a plain text (the bot's own messages) into escaped HTML messages."""
+    parts = [_part(chunk) for chunk in split_html(html.escape(text, quote=False), MAX_TEXT)]
     return parts or [Part(EMPTY_ANSWER, EMPTY_ANSWER)]
 
 

@@ -7,7 +7,7 @@ import random
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from telegram import Bot, Message
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 
@@ -83,10 +83,24 @@ class TelegramSender:
         raise DeliveryError(f"{method}: still rate limited after {self.max_attempts} attempts")
 
     async def send_text(
-        self, chat_id: int, text: str, *, thread_id: int = 0, html: bool = False, plain: str = ""
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        thread_id: int = 0,
+        html: bool = False,
+        plain: str = "",
+        buttons: list[list[tuple[str, str]]] | None = None,
     ) -> int:
         """Send a message and return its id; HTML falls back to `plain` on a parse error."""
         kwargs: dict[str, Any] = {"message_thread_id": thread_id or None}
+        if buttons:
+            kwargs["reply_markup"] = InlineKeyboardMarkup(
+                [
+                    [InlineKeyboardButton(label, callback_data=data) for label, data in row]
+                    for row in buttons
+                ]
+            )
         try:
             sent: Message = await self._call(
                 "sendMessage",

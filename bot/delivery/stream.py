@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.delivery.format import final_parts, preview_parts
+from bot.delivery.format import final_parts, preview_parts, text_parts
 from bot.delivery.sender import TelegramSender
 
 PRIVATE = "private"
@@ -55,9 +55,7 @@ class StreamPresenter:
         self._last_frame_at = now
         self._last_text = part.html
         if self.uses_drafts:
-            shown = await self.sender.send_draft(
-                self.chat_id, self.draft_id, part.html, html=True
-            )
+            shown = await self.sender.send_draft(self.chat_id, self.draft_id, part.html, html=True)
         elif self.preview_message_id is None:
             self.preview_message_id = await self.sender.send_text(
                 self.chat_id, part.html, thread_id=self.thread_id, html=True, plain=part.plain
@@ -71,9 +69,19 @@ class StreamPresenter:
         if shown and self.first_visible_at is None:
             self.first_visible_at = self.clock()
 
-    async def finish(self, answer: str) -> list[int]:
-        """Send the final answer (split as needed) and return the message ids."""
-        parts = final_parts(answer)
+    async def finish(
+        self,
+        answer: str,
+        *,
+        markdown: bool = True,
+        buttons: list[list[tuple[str, str]]] | None = None,
+    ) -> list[int]:
+        """Send the final answer (split as needed) and return the message ids.
+
+        `markdown=False` sends the text as it is (the bot's own messages); buttons go on the
+        last part.
+        """
+        parts = final_parts(answer) if markdown else text_parts(answer)
         ids: list[int] = []
         first = parts[0]
         if self.preview_message_id is not None:
@@ -82,10 +90,16 @@ class StreamPresenter:
             )
             ids.append(self.preview_message_id)
             parts = parts[1:]
-        for part in parts:
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
             ids.append(
                 await self.sender.send_text(
-                    self.chat_id, part.html, thread_id=self.thread_id, html=True, plain=part.plain
+                    self.chat_id,
+                    part.html,
+                    thread_id=self.thread_id,
+                    html=True,
+                    plain=part.plain,
+                    buttons=buttons if last else None,
                 )
             )
         if self.first_visible_at is None:

@@ -124,6 +124,8 @@ class Conversation(Base):
     thread_id: Mapped[int] = mapped_column(BigInteger, default=0, server_default=sql_text("0"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # How many of the oldest turns the prompt leaves out; it only grows, in large steps.
+    dropped_turns: Mapped[int] = mapped_column(Integer, default=0, server_default=sql_text("0"))
 
     messages: Mapped[list[Message]] = relationship(
         back_populates="conversation", order_by="Message.id", passive_deletes=True
@@ -171,6 +173,10 @@ class Message(Base):
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     reply_to_id: Mapped[int | None] = mapped_column(
         ForeignKey("messages.id", ondelete="CASCADE"), unique=True
+    )
+    # A message sent in the same burst as an earlier one is answered together with it.
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE")
     )
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=sql_text("0"))
     prompt_tokens: Mapped[int | None] = mapped_column(Integer)

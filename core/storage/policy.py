@@ -134,14 +134,18 @@ def start_of_day(now: datetime | None = None) -> datetime:
     return datetime.combine(now.date(), time.min, tzinfo=UTC)
 
 
-def messages_today(session: Session, user_id: int, now: datetime | None = None) -> int:
-    """How many chat messages the user has sent since midnight UTC."""
+def messages_today(
+    session: Session, user_id: int, now: datetime | None = None, *, excluding: int | None = None
+) -> int:
+    """How many chat messages the user has sent since midnight UTC (but `excluding`)."""
     query = select(func.count()).where(
         Message.user_id == user_id,
         Message.created_at >= start_of_day(now),
         Message.role == Role.USER.value,
         Message.kind == Kind.CHAT.value,
     )
+    if excluding is not None:
+        query = query.where(Message.id != excluding)
     return int(session.scalar(query) or 0)
 
 
@@ -159,13 +163,17 @@ def tokens_today(session: Session, user_id: int, now: datetime | None = None) ->
 
 
 def _quota_decision(
-    session: Session, user_id: int, policy: UserPolicy | None, now: datetime | None
+    session: Session,
+    user_id: int,
+    policy: UserPolicy | None,
+    now: datetime | None,
+    pending_message_id: int | None = None,
 ) -> AccessDecision:
     message_quota = policy.daily_message_quota if policy else None
     if message_quota is None:
         message_quota = _int_setting(session, DEFAULT_DAILY_MESSAGES)
     if message_quota is not None:
-        used = messages_today(session, user_id, now)
+        used = messages_today(session, user_id, now, excluding=pending_message_id)
         if used >= message_quota:
             return AccessDecision(AccessReason.MESSAGE_QUOTA, message_quota, used)
     token_quota = policy.daily_token_quota if policy else None
@@ -178,10 +186,17 @@ def _quota_decision(
     return AccessDecision(AccessReason.ALLOWED)
 
 
-def check_access(session: Session, user_id: int, now: datetime | None = None) -> AccessDecision:
+def check_access(
+    session: Session,
+    user_id: int,
+    now: datetime | None = None,
+    *,
+    pending_message_id: int | None = None,
+) -> AccessDecision:
     """Decide whether the user's next chat message may go to the model.
 
-    Call it before storing the new message: a quota of N lets N messages through per UTC day.
+    Call it before storing the new message, or pass the stored message as
+    `pending_message_id`: a quota of N lets N messages through per UTC day.
     Bans always win; Telegram admins skip the allow-list and the quotas.
     """
     policy = get_policy(session, user_id)
@@ -191,7 +206,7 @@ def check_access(session: Session, user_id: int, now: datetime | None = None) ->
         return AccessDecision(AccessReason.ALLOWED)
     if allowlist_enabled(session) and (policy is None or not policy.allowed):
         return AccessDecision(AccessReason.NOT_ALLOWED)
-    return _quota_decision(session, user_id, policy, now)
+    return _quota_decision(session, user_id, policy, now, pending_message_id)
 
 
 def set_banned(session: Session, user_id: int, banned: bool) -> None:

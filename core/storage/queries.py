@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -198,10 +198,30 @@ def claim(session: Session, message_id: int) -> Message | None:
     return session.get(Message, message_id, populate_existing=True)
 
 
-def history(session: Session, conversation_id: int, up_to_id: int) -> list[tuple[str, str]]:
+@dataclass(frozen=True)
+class Turn:
+    """One turn of a conversation as the prompt needs it.
+
+    For a user turn, `language` is the language its reply was asked to be in, so that the
+    same hint is resent verbatim on every later turn (keeping the prompt prefix cacheable).
+    """
+
+    role: str
+    text: str
+    language: str | None
+
+
+def history(session: Session, conversation_id: int, up_to_id: int) -> list[Turn]:
     """The conversation's answered chat turns, oldest first, up to and including a message."""
     rows = session.execute(
-        select(Message.role, Message.text, Message.id, Message.reply_to_id, Message.status)
+        select(
+            Message.role,
+            Message.text,
+            Message.id,
+            Message.reply_to_id,
+            Message.status,
+            Message.language,
+        )
         .where(
             Message.conversation_id == conversation_id,
             Message.kind == Kind.CHAT.value,
@@ -209,13 +229,17 @@ def history(session: Session, conversation_id: int, up_to_id: int) -> list[tuple
         )
         .order_by(Message.id)
     ).all()
-    answered = {r.reply_to_id for r in rows if r.role == Role.ASSISTANT.value}
-    turns: list[tuple[str, str]] = []
+    reply_language = {
+        r.reply_to_id: r.language
+        for r in rows
+        if r.role == Role.ASSISTANT.value and r.status == Status.DELIVERED.value
+    }
+    turns: list[Turn] = []
     for row in rows:
-        kept_user = row.role == Role.USER.value and (row.id in answered or row.id == up_to_id)
-        kept_reply = row.role == Role.ASSISTANT.value and row.status == Status.DELIVERED.value
-        if kept_user or kept_reply:
-            turns.append((row.role, row.text))
+        if row.role == Role.USER.value and (row.id in reply_language or row.id == up_to_id):
+            turns.append(Turn(row.role, row.text, reply_language.get(row.id)))
+        elif row.role == Role.ASSISTANT.value and row.status == Status.DELIVERED.value:
+            turns.append(Turn(row.role, row.text, row.language))
     return turns
 
 
@@ -304,3 +328,164 @@ def count_by_status(session: Session) -> dict[str, int]:
     """How many messages are in each status (for metrics and tests)."""
     rows = session.execute(select(Message.status, func.count()).group_by(Message.status))
     return {status: count for status, count in rows}
+
+
+def set_language(session: Session, message_id: int, language: str | None) -> None:
+    """Record the detected language of a message."""
+    session.execute(update(Message).where(Message.id == message_id).values(language=language))
+
+
+def burst_followers(session: Session, first: Message, window: timedelta) -> list[Message]:
+    """Open chat messages the same user sent right after `first`, each within `window` of the
+    previous one (Telegram splits a long paste into several messages)."""
+    candidates = session.scalars(
+        select(Message)
+        .where(
+            Message.chat_id == first.chat_id,
+            Message.thread_id == first.thread_id,
+            Message.id > first.id,
+            Message.role == Role.USER.value,
+            Message.status == Status.PENDING.value,
+        )
+        .order_by(Message.id)
+        .limit(20)
+    ).all()
+    followers: list[Message] = []
+    previous = first
+    for message in candidates:
+        same_sender = message.user_id == first.user_id and message.kind == Kind.CHAT.value
+        if not same_sender or message.created_at - previous.created_at > window:
+            break
+        followers.append(message)
+        previous = message
+    return followers
+
+
+def merge_into(session: Session, first_id: int, followers: list[Message], text: str) -> None:
+    """Fold a burst into its first message: it carries the joined text, the rest point to it."""
+    session.execute(update(Message).where(Message.id == first_id).values(text=text))
+    for message in followers:
+        session.execute(
+            update(Message)
+            .where(Message.id == message.id)
+            .values(merged_into_id=first_id, status=Status.ANSWERED.value, completed_at=utcnow())
+        )
+
+
+def last_answered_turn(
+    session: Session, conversation_id: int, before_id: int
+) -> tuple[Message, Message] | None:
+    """The newest chat message of a conversation with a delivered reply, and that reply."""
+    user = session.scalar(
+        select(Message)
+        .where(
+            Message.conversation_id == conversation_id,
+            Message.role == Role.USER.value,
+            Message.kind == Kind.CHAT.value,
+            Message.status == Status.ANSWERED.value,
+            Message.merged_into_id.is_(None),
+            Message.id < before_id,
+        )
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+    if user is None:
+        return None
+    reply = session.scalar(select(Message).where(Message.reply_to_id == user.id))
+    return (user, reply) if reply is not None else None
+
+
+def replace_reply(session: Session, reply_id: int, record: ReplyRecord) -> None:
+    """Put a regenerated answer in place of an earlier reply (the history shows the latest)."""
+    session.execute(
+        update(Message)
+        .where(Message.id == reply_id)
+        .values(
+            text=record.text,
+            telegram_message_id=record.telegram_message_id,
+            prompt_tokens=record.prompt_tokens,
+            completion_tokens=record.completion_tokens,
+            cached_tokens=record.cached_tokens,
+            ttft_ms=record.ttft_ms,
+            latency_ms=record.latency_ms,
+            finish_reason=record.finish_reason,
+            completed_at=utcnow(),
+        )
+    )
+
+
+def usage_since(session: Session, user_id: int, since: datetime) -> tuple[int, int]:
+    """A user's messages and tokens (prompt + completion of the replies) since a time."""
+    messages = session.scalar(
+        select(func.count())
+        .select_from(Message)
+        .where(Message.user_id == user_id, Message.created_at >= since)
+    )
+    reply = Message.__table__.alias("reply")
+    tokens = session.scalar(
+        select(
+            func.coalesce(
+                func.sum(
+                    func.coalesce(reply.c.prompt_tokens, 0)
+                    + func.coalesce(reply.c.completion_tokens, 0)
+                ),
+                0,
+            )
+        )
+        .select_from(Message)
+        .join(reply, reply.c.reply_to_id == Message.id)
+        .where(Message.user_id == user_id, Message.created_at >= since)
+    )
+    return int(messages or 0), int(tokens or 0)
+
+
+def forget_user(session: Session, user_id: int) -> None:
+    """Delete everything stored about a user: their private chat, messages and profile.
+
+    Replies to their messages go with them (ON DELETE CASCADE on reply_to_id).
+    """
+    session.execute(delete(Chat).where(Chat.id == user_id))
+    session.execute(delete(Message).where(Message.user_id == user_id))
+    session.execute(delete(User).where(User.id == user_id))
+
+
+def note_dropped_turns(session: Session, conversation_id: int, dropped: int) -> bool:
+    """Record a new cut point of a conversation; True when it moved (the user is told once)."""
+    result = session.execute(
+        update(Conversation)
+        .where(Conversation.id == conversation_id, Conversation.dropped_turns < dropped)
+        .values(dropped_turns=dropped)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def conversation_dropped_turns(session: Session, conversation_id: int) -> int:
+    """The conversation's current cut point."""
+    value = session.scalar(
+        select(Conversation.dropped_turns).where(Conversation.id == conversation_id)
+    )
+    return int(value or 0)
+
+
+def today_summary(session: Session, since: datetime) -> dict[str, int]:
+    """Active users, inbound messages and reply tokens since a time (for /stats)."""
+    users = session.scalar(
+        select(func.count(func.distinct(Message.user_id))).where(
+            Message.role == Role.USER.value, Message.created_at >= since
+        )
+    )
+    messages = session.scalar(
+        select(func.count()).where(Message.role == Role.USER.value, Message.created_at >= since)
+    )
+    tokens = session.scalar(
+        select(
+            func.coalesce(
+                func.sum(
+                    func.coalesce(Message.prompt_tokens, 0)
+                    + func.coalesce(Message.completion_tokens, 0)
+                ),
+                0,
+            )
+        ).where(Message.role == Role.ASSISTANT.value, Message.created_at >= since)
+    )
+    return {"users": int(users or 0), "messages": int(messages or 0), "tokens": int(tokens or 0)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -136,6 +137,7 @@ def test_each_chat_is_answered_in_order_and_chats_in_parallel(
         for turn in range(3):
             for chat in chats:
                 stack.send(chat, f"question {turn} in chat {chat}")
+            time.sleep(1.1)  # slower than a burst, which would be answered as one message
         for chat in chats:
             final_answers(stack, chat, 3, timeout=60)
         for chat in chats:
@@ -147,3 +149,31 @@ def test_each_chat_is_answered_in_order_and_chats_in_parallel(
             assert [r.id for r in ordered] == sorted(r.id for r in ordered)
             sent = [m["message_id"] for m in stack.bot_messages(chat)]
             assert sent == [r.telegram_message_id for r in ordered]
+
+
+def test_a_burst_of_messages_is_answered_once_together(
+    tmp_path: Path, redis_url: str, sandbox_url: str
+) -> None:
+    with (
+        running_simulator(output_tokens=400, content="echo", speed=5.0) as sim_url,
+        running_stack(
+            workdir=tmp_path,
+            redis_url=redis_url,
+            database_url=db_url(tmp_path),
+            sandbox_url=sandbox_url,
+            inference_url=sim_url,
+        ) as stack,
+    ):
+        chat = 6101
+        for part in ["first part of a long paste", "second part", "third part"]:
+            stack.send(chat, part)
+        stack.start_worker()  # the burst is complete before anything is answered
+        bot = final_answers(stack, chat, 3)
+        assert len(bot) == 1
+        first, *rest = [m for m in stack.user_messages() if m.chat_id == chat]
+        assert first.text == "first part of a long paste\nsecond part\nthird part"
+        assert [m.merged_into_id for m in rest] == [first.id, first.id]
+        assert {m.status for m in rest} == {Status.ANSWERED.value}
+        [reply] = [r for r in stack.replies() if r.chat_id == chat]
+        assert reply.reply_to_id == first.id
+        assert "third part" in reply.text  # the echo model saw the whole burst

@@ -1,0 +1,141 @@
+"""Answering a chat message: build a cache-friendly prompt, stream the model, show it live."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from dataclasses import dataclass
+
+from bot.delivery.stream import StreamPresenter, keep_typing
+from bot.i18n import language_name
+from bot.i18n import texts as T
+from core.chat_signals import consume_stop
+from core.storage import queries
+from inference.prompt import PromptPlan, build_messages
+from inference.types import ChatMessage, ContextOverflowError, Finish, Usage
+from workers.jobs import Job
+from workers.runtime import Runtime
+
+STOP_CHECK_SECONDS = 0.3
+STOPPED = "stopped"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A streamed and delivered answer with its measurements."""
+
+    text: str
+    message_ids: list[int]
+    finish_reason: str | None
+    usage: Usage | None
+    ttft_ms: int | None
+    latency_ms: int
+    language: str | None
+
+
+def language_hint(code: str) -> str:
+    """The instruction appended to a user turn; the same text every time for a language."""
+    return f"(Reply in {language_name(code, 'en')}.)"
+
+
+def answer_chat(rt: Runtime, job: Job, *, up_to_id: int) -> Answer:
+    """Answer the conversation up to `up_to_id`; on a context overflow, cut once and retry."""
+    context_length = rt.context_length()
+    plan = plan_prompt(rt, job, up_to_id, context_length)
+    try:
+        return rt.run(stream_answer(rt, job, plan.messages))
+    except ContextOverflowError:
+        # Our token estimate was too optimistic: cut in one large step, try once more.
+        plan = plan_prompt(rt, job, up_to_id, context_length // 2)
+        return rt.run(stream_answer(rt, job, plan.messages))
+
+
+def plan_prompt(rt: Runtime, job: Job, up_to_id: int, context_length: int) -> PromptPlan:
+    """Build the prompt; tell the user once each time the oldest turns are dropped."""
+    with rt.db.session() as session:
+        turns = queries.history(session, job.conversation_id, up_to_id)
+    texts: list[tuple[str, str]] = []
+    for index, turn in enumerate(turns):
+        language = job.reply_language if index == len(turns) - 1 else turn.language
+        hinted = turn.role == "user" and language is not None
+        text = f"{turn.text}\n\n{language_hint(language)}" if hinted and language else turn.text
+        texts.append((turn.role, text))
+    plan = build_messages(
+        job.persona_prompt or rt.settings.system_prompt,
+        texts,
+        context_length=context_length,
+        max_tokens=rt.settings.max_reply_tokens,
+    )
+    if plan.dropped_turns:
+        with rt.db.session() as session:
+            moved = queries.note_dropped_turns(session, job.conversation_id, plan.dropped_turns)
+        if moved:
+            rt.run(_notify(rt, job, job.ui.text(T.NOTICE_CONTEXT_SHORTENED)))
+    return plan
+
+
+async def _notify(rt: Runtime, job: Job, text: str) -> None:
+    await rt.bot_ready()
+    presenter = StreamPresenter(rt.sender, job.chat_id, job.chat_type, job.thread_id, 0)
+    await presenter.finish(text, markdown=False)
+
+
+async def stream_answer(rt: Runtime, job: Job, messages: list[ChatMessage]) -> Answer:
+    """Stream the model's answer into the chat and return it with its timings."""
+    await rt.bot_ready()
+    presenter = StreamPresenter(
+        rt.sender,
+        job.chat_id,
+        job.chat_type,
+        job.thread_id,
+        draft_id=job.message_id,
+        draft_interval=rt.settings.stream_draft_interval_seconds,
+        edit_interval=rt.settings.stream_edit_interval_seconds,
+    )
+    typing = asyncio.create_task(keep_typing(rt.sender, job.chat_id, job.thread_id))
+    started = time.monotonic()
+    first_token: float | None = None
+    pieces: list[str] = []
+    finish: Finish | None = None
+    stopped = False
+    next_stop_check = started
+    stream = rt.inference.stream_chat(
+        messages,
+        max_tokens=rt.settings.max_reply_tokens,
+        request_id=f"parley-{job.message_id}-{job.attempts}",
+        temperature=rt.settings.temperature,
+    )
+    try:
+        async with contextlib.aclosing(stream):
+            async for item in stream:
+                if isinstance(item, Finish):
+                    finish = item
+                    continue
+                if first_token is None:
+                    first_token = time.monotonic()
+                    typing.cancel()
+                pieces.append(item.text)
+                await presenter.update("".join(pieces))
+                if time.monotonic() >= next_stop_check:
+                    next_stop_check = time.monotonic() + STOP_CHECK_SECONDS
+                    if await consume_stop(rt.aredis, job.chat_id):
+                        stopped = True
+                        break  # closing the stream makes the server drop the request
+    finally:
+        typing.cancel()
+    text = "".join(pieces)
+    ids = await presenter.finish(text) if text.strip() or not stopped else []
+    return Answer(
+        text=text,
+        message_ids=ids,
+        finish_reason=STOPPED if stopped else (finish.finish_reason if finish else None),
+        usage=finish.usage if finish else None,
+        ttft_ms=_ms(first_token - started) if first_token else None,
+        latency_ms=_ms(time.monotonic() - started),
+        language=job.reply_language,
+    )
+
+
+def _ms(seconds: float) -> int:
+    return round(seconds * 1000)
