@@ -8,6 +8,8 @@ COPY bot bot
 COPY workers workers
 COPY inference inference
 COPY parley parley
+COPY admin admin
+COPY bench bench
 COPY migrations migrations
 COPY alembic.ini ./
 RUN pip install --no-cache-dir -c constraints.txt . \

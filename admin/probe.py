@@ -11,21 +11,17 @@ the count when its key expires.
 
 from __future__ import annotations
 
-import json
 import logging
-import socket
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from core.heartbeat import WORKER_KEY_PREFIX
 from core.settings import Settings
 
 QUEUE_NAME = "parley"
-WORKER_KEY_PREFIX = "parley:workers:"
-WORKER_HEARTBEAT_TTL = 30
-WORKER_HEARTBEAT_INTERVAL = 10
 TIMEOUT_SECONDS = 1.5
 
 log = logging.getLogger(__name__)
@@ -66,16 +62,6 @@ class UnknownProbe:
     async def snapshot(self) -> LiveStatus:
         """Everything unknown."""
         return LiveStatus()
-
-
-def worker_key(hostname: str | None = None) -> str:
-    """The heartbeat key of a worker (this host's by default)."""
-    return WORKER_KEY_PREFIX + (hostname or socket.gethostname())
-
-
-def refresh_worker_heartbeat(redis_client: Any, hostname: str, info: dict[str, Any]) -> None:
-    """Set the worker's heartbeat key with its TTL (call every WORKER_HEARTBEAT_INTERVAL s)."""
-    redis_client.set(worker_key(hostname), json.dumps(info), ex=WORKER_HEARTBEAT_TTL)
 
 
 def _sample_total(families: dict[str, list[float]], name: str) -> float | None:

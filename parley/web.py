@@ -137,7 +137,9 @@ def create_app(
 
 
 def _optional_mounts(settings: Settings, services: Services) -> list[BaseRoute]:
-    mounts: list[BaseRoute] = []
+    from admin import create_admin_app
+
+    mounts: list[BaseRoute] = [Mount("/admin", app=create_admin_app(services.db, settings))]
     if settings.sandbox_mode:
         from parley.sandbox_mount import sandbox_app
 

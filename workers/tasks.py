@@ -10,10 +10,11 @@ from core.queue import DRAIN_CHAT_TASK, QUEUE_NAME
 from core.settings import get_settings
 from workers.celery_app import app
 from workers.drain import drain_chat as drain_chat_logic
+from workers.heartbeat import start_heartbeat
 from workers.runtime import get_runtime
 from workers.sweeper import start_sweeper
 
-_sweeper_stop: threading.Event | None = None
+_background: list[threading.Event] = []
 
 
 def enqueue(chat_id: int) -> None:
@@ -35,12 +36,12 @@ def drain_chat(self: Task, chat_id: int) -> None:  # type: ignore[type-arg,unuse
 
 
 def start_background() -> None:
-    """Start the sweeper that re-enqueues lost work (at worker start-up)."""
-    global _sweeper_stop
-    _sweeper_stop = start_sweeper(get_runtime(get_settings()), enqueue)
+    """Start the sweeper that re-enqueues lost work and the heartbeat (at worker start-up)."""
+    runtime = get_runtime(get_settings())
+    _background.extend([start_sweeper(runtime, enqueue), start_heartbeat(runtime)])
 
 
 def stop_background() -> None:
-    """Stop the sweeper."""
-    if _sweeper_stop is not None:
-        _sweeper_stop.set()
+    """Stop the sweeper and the heartbeat."""
+    for stop in _background:
+        stop.set()

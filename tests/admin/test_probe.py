@@ -9,16 +9,14 @@ import pytest
 import redis
 
 from admin.probe import (
-    WORKER_HEARTBEAT_TTL,
     LiveStatus,
     ModelServerState,
     RedisStatusProbe,
     StatusProbe,
     UnknownProbe,
     parse_sglang_metrics,
-    refresh_worker_heartbeat,
-    worker_key,
 )
+from core.heartbeat import WORKER_HEARTBEAT_TTL, refresh_worker_heartbeat, worker_key
 from tests.fixtures.redis_server import free_port
 
 SGLANG_METRICS = """\

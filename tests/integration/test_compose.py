@@ -48,3 +48,14 @@ def test_schema_rejects_an_unknown_service_key() -> None:
     except jsonschema.ValidationError:
         return
     raise AssertionError("the schema accepted an unknown key")
+
+
+def test_gpu_service_runs_the_maverick_profile_command() -> None:
+    from inference.profiles import PROFILES, command
+
+    service = load_compose()["services"]["sglang"]
+    expected = command(PROFILES["maverick-h100x8"])
+    # Compose fills in the key from the environment where the profile says $SGLANG_API_KEY.
+    given = ["$SGLANG_API_KEY" if "INFERENCE_API_KEY" in arg else arg for arg in service["command"]]
+    assert given == expected
+    assert service["image"].endswith("v0.5.23")
