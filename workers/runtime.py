@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from redis import Redis
 from redis.asyncio import Redis as AsyncRedis
 
+from bot.delivery.ratelimit import RateLimiter
 from bot.delivery.sender import TelegramSender
 from bot.telegram import make_bot
 from core.settings import Settings
@@ -40,7 +41,8 @@ class Runtime:
             settings.effective_redis_url, socket_timeout=10
         )
         bot = make_bot(settings.bot_token, settings.effective_telegram_api_url)
-        self.sender = TelegramSender(bot)
+        self.limiter = RateLimiter.from_url(settings.effective_redis_url)
+        self.sender = TelegramSender(bot, limiter=self.limiter)
         self._context_length: int | None = None
         self._bot_ready: asyncio.Lock | None = None
 
@@ -77,6 +79,7 @@ class Runtime:
         self.keeper.stop()
         self.run(self.inference.aclose())
         self.run(self.aredis.aclose())
+        self.run(self.limiter.aclose())
         self.run(self.sender.bot.shutdown())
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.db.dispose()

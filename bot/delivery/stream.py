@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.delivery.format import final_parts, preview_parts, text_parts
+from bot.delivery.format import Part, final_parts, preview_parts, text_parts
 from bot.delivery.sender import TelegramSender
 
 PRIVATE = "private"
@@ -52,22 +52,30 @@ class StreamPresenter:
         part = parts[-1] if self.uses_drafts else parts[0]
         if part.html == self._last_text:
             return
-        self._last_frame_at = now
-        self._last_text = part.html
-        if self.uses_drafts:
-            shown = await self.sender.send_draft(self.chat_id, self.draft_id, part.html, html=True)
-        elif self.preview_message_id is None:
-            self.preview_message_id = await self.sender.send_text(
-                self.chat_id, part.html, thread_id=self.thread_id, html=True, plain=part.plain
-            )
-            shown = True
-        else:
-            await self.sender.edit_text(
-                self.chat_id, self.preview_message_id, part.html, html=True, plain=part.plain
-            )
-            shown = True
+        self._last_frame_at = now  # a skipped frame is not retried before the next interval
+        shown = await self._show(part)
+        if shown:
+            self._last_text = part.html
         if shown and self.first_visible_at is None:
             self.first_visible_at = self.clock()
+
+    async def _show(self, part: Part) -> bool:
+        """Send one preview frame; False when it was skipped (limits, or Telegram refused)."""
+        if self.uses_drafts:
+            return await self.sender.send_draft(self.chat_id, self.draft_id, part.html, html=True)
+        if self.preview_message_id is None:
+            self.preview_message_id = await self.sender.send_preview(
+                self.chat_id, part.html, thread_id=self.thread_id
+            )
+            return self.preview_message_id is not None
+        return await self.sender.edit_text(
+            self.chat_id,
+            self.preview_message_id,
+            part.html,
+            html=True,
+            plain=part.plain,
+            skippable=True,
+        )
 
     async def finish(
         self,

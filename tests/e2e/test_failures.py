@@ -10,6 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
+from bot.i18n import texts as T
+from bot.i18n import translator
 from bot.sandbox import SandboxConfig
 from core.settings import SANDBOX_TOKEN
 from core.storage.models import Message, Status
@@ -81,7 +83,7 @@ def test_a_400_is_not_retried_and_is_stored_as_a_failure_the_user_hears_about(
     assert message.status == Status.FAILED.value and message.attempts == 1
     assert message.error and "400" in message.error
     [notice] = stack.bot_messages(7002)
-    assert "could not answer" in notice["text"]
+    assert notice["text"] == translator("en").text(T.ERROR_MODEL_UNAVAILABLE)
 
 
 def test_an_error_after_text_started_retries_the_whole_answer_once(
@@ -125,7 +127,8 @@ def test_unreachable_model_ends_as_a_stored_failure(
         message = finished(stack, 7005)
         assert message.status == Status.FAILED.value and message.attempts == 2
         assert message.error and "model server" in message.error
-        assert "could not answer" in stack.bot_messages(7005)[0]["text"]
+        notice = translator("en").text(T.ERROR_MODEL_UNAVAILABLE)
+        assert stack.bot_messages(7005)[0]["text"] == notice
 
 
 def test_queued_job_survives_a_broker_restart(

@@ -158,3 +158,22 @@ async def test_typing_is_best_effort(sandbox: str, sender: TelegramSender) -> No
     await asyncio.wait_for(sender.typing(106), 2)
     await sender.typing(106)
     assert len(calls(sandbox, "sendChatAction")) == 2
+
+
+async def test_shared_limiter_keeps_a_burst_free_of_429s(sandbox: str, redis_url: str) -> None:
+    from bot.delivery.ratelimit import RateLimiter
+
+    httpx.post(f"{sandbox}/api/reset")
+    open_chat(sandbox, 107)
+    limiter = RateLimiter.from_url(redis_url, prefix="parley:test-rl:")
+    bot = make_bot(TEST_TOKEN, sandbox)
+    await bot.initialize()
+    sender = TelegramSender(bot, limiter=limiter)
+    try:
+        await asyncio.gather(*(sender.send_text(107, f"part {i}") for i in range(5)))
+    finally:
+        await bot.shutdown()
+        await limiter.aclose()
+    assert sender.retry_after_seen == 0
+    assert [c["status"] for c in calls(sandbox, "sendMessage")] == [200] * 5
+    assert sorted(bot_texts(sandbox, 107)) == [f"part {i}" for i in range(5)]
