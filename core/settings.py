@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     inference_connect_timeout: float = Field(5.0, validation_alias="INFERENCE_CONNECT_TIMEOUT")
     inference_read_timeout: float = Field(120.0, validation_alias="INFERENCE_READ_TIMEOUT")
     inference_max_retries: int = Field(4, validation_alias="INFERENCE_MAX_RETRIES", ge=0)
+    # Used when the server does not report its context window (sglang-router does not).
+    inference_context_length: int = Field(
+        8192, validation_alias="INFERENCE_CONTEXT_LENGTH", ge=512
+    )
 
     worker_concurrency: int = Field(512, validation_alias="WORKER_CONCURRENCY", ge=1)
     chat_lock_ttl_seconds: float = Field(30.0, validation_alias="CHAT_LOCK_TTL", gt=0)

@@ -21,6 +21,7 @@ import httpx
 import structlog
 
 from inference import discovery, metrics
+from inference.backpressure import OVERLOAD_STATUSES, AdaptiveGate
 from inference.chat_stream import TruncatedStreamError, parse_chat_stream
 from inference.errors import error_from_status
 from inference.retry import backoff_delay, parse_retry_after
@@ -66,8 +67,13 @@ class InferenceClient:
         backoff_max: float = 8,
         http: httpx.AsyncClient | None = None,
         default_context_length: int = 8192,
+        gate: AdaptiveGate | None = None,
     ) -> None:
-        """Configure the client; `base_url` is the server root, without `/v1`."""
+        """Configure the client; `base_url` is the server root, without `/v1`.
+
+        With a `gate`, streams beyond the gate's current limit wait for a slot (backpressure).
+        """
+        self._gate = gate
         self._base_url = base_url.rstrip("/")
         self._model = model
         self._max_retries = max_retries
@@ -125,14 +131,21 @@ class InferenceClient:
             rid = request_id if attempt == 0 else f"{request_id}-r{attempt}"
             body = self._chat_body(messages, max_tokens, rid, temperature)
             try:
-                async with contextlib.aclosing(self._attempt(body, request_id)) as items:
+                async with (
+                    self._slot(),
+                    contextlib.aclosing(self._attempt(body, request_id)) as items,
+                ):
                     async for item in items:
                         if isinstance(item, Delta) and not got_text:
                             got_text = True
                             metrics.TIME_TO_FIRST_TOKEN.observe(time.monotonic() - started)
                         yield item
+                if self._gate is not None:
+                    await self._gate.succeeded()
                 return
             except _AttemptFailed as failed:
+                if self._gate is not None and failed.error.status in OVERLOAD_STATUSES:
+                    await self._gate.overloaded()
                 if got_text or not failed.error.retryable or attempt >= self._max_retries:
                     metrics.ERRORS.labels(_error_kind(failed)).inc()
                     log.warning(
@@ -159,6 +172,9 @@ class InferenceClient:
                 )
                 await asyncio.sleep(delay)
                 attempt += 1
+
+    def _slot(self) -> contextlib.AbstractAsyncContextManager[None]:
+        return self._gate.slot() if self._gate is not None else contextlib.nullcontext()
 
     def _chat_body(
         self, messages: list[ChatMessage], max_tokens: int, rid: str, temperature: float | None

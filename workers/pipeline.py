@@ -19,7 +19,7 @@ from core.logging import get_logger
 from core.queue import QUEUE_NAME
 from core.storage import policy, queries
 from core.storage.models import Conversation, Kind, Message, User
-from inference.types import InferenceError
+from inference.types import InferenceAuthError, InferenceError
 from workers.answering import Answer, answer_chat
 from workers.jobs import Job, claim_job
 from workers.runtime import Runtime
@@ -60,6 +60,8 @@ def process_message(rt: Runtime, message_id: int) -> Outcome:
         _migrate_chat(rt, job.chat_id, exc.new_chat_id)
         return _retry_or_fail(rt, job, str(exc))
     except InferenceError as exc:
+        if isinstance(exc, InferenceAuthError):
+            log.error("configuration_error", detail="the model server rejected INFERENCE_API_KEY")
         if exc.retryable:
             return _retry_or_fail(rt, job, f"model server: {exc}")
         return _fail(rt, job, f"model server: {exc}", notify=True)

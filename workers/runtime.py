@@ -19,6 +19,7 @@ from bot.delivery.sender import TelegramSender
 from bot.telegram import make_bot
 from core.settings import Settings
 from core.storage.db import Database
+from inference.backpressure import AdaptiveGate
 from inference.client import InferenceClient
 from workers.chat_lock import LockKeeper
 
@@ -62,6 +63,8 @@ class Runtime:
             connect_timeout=s.inference_connect_timeout,
             read_timeout=s.inference_read_timeout,
             max_retries=s.inference_max_retries,
+            default_context_length=s.inference_context_length,
+            gate=AdaptiveGate(s.worker_concurrency),
         )
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
