@@ -167,6 +167,8 @@ class Message(Base):
     role: Mapped[str] = mapped_column(String(16))
     kind: Mapped[str] = mapped_column(String(16), default=Kind.CHAT.value)
     text: Mapped[str] = mapped_column(Text, default="")
+    # A photo is kept as Telegram's file id (a reference), never as bytes.
+    image_file_id: Mapped[str | None] = mapped_column(String(256))
     language: Mapped[str | None] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16))
     update_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
