@@ -21,6 +21,11 @@ STOP_CHECK_SECONDS = 0.3
 STOPPED = "stopped"
 
 
+class SupersededError(Exception):
+    """Another worker claimed the message meanwhile (this one lost the chat lock): the final
+    answer is left to it, so the chat never gets two."""
+
+
 @dataclass(frozen=True)
 class Answer:
     """A streamed and delivered answer with its measurements."""
@@ -94,6 +99,7 @@ async def stream_answer(rt: Runtime, job: Job, messages: list[ChatMessage]) -> A
         edit_interval=rt.settings.stream_edit_interval_seconds,
     )
     typing = asyncio.create_task(keep_typing(rt.sender, job.chat_id, job.thread_id))
+    frames = LatestFrame(presenter)
     started = time.monotonic()
     first_token: float | None = None
     pieces: list[str] = []
@@ -116,7 +122,7 @@ async def stream_answer(rt: Runtime, job: Job, messages: list[ChatMessage]) -> A
                     first_token = time.monotonic()
                     typing.cancel()
                 pieces.append(item.text)
-                await presenter.update("".join(pieces))
+                frames.offer("".join(pieces))
                 if time.monotonic() >= next_stop_check:
                     next_stop_check = time.monotonic() + STOP_CHECK_SECONDS
                     if await consume_stop(rt.aredis, job.chat_id):
@@ -124,7 +130,10 @@ async def stream_answer(rt: Runtime, job: Job, messages: list[ChatMessage]) -> A
                         break  # closing the stream makes the server drop the request
     finally:
         typing.cancel()
+        await frames.close()
     text = "".join(pieces)
+    if not await asyncio.to_thread(_still_mine, rt, job):
+        raise SupersededError(f"message {job.message_id} was claimed again")
     ids = await presenter.finish(text) if text.strip() or not stopped else []
     return Answer(
         text=text,
@@ -135,6 +144,42 @@ async def stream_answer(rt: Runtime, job: Job, messages: list[ChatMessage]) -> A
         latency_ms=_ms(time.monotonic() - started),
         language=job.reply_language,
     )
+
+
+class LatestFrame:
+    """Shows preview frames without ever holding up the model's stream.
+
+    At most one frame is being sent; text that arrives meanwhile replaces the waiting frame
+    (latest wins), so a slow Bot API call skips frames instead of queueing them.
+    """
+
+    def __init__(self, presenter: StreamPresenter) -> None:
+        self._presenter = presenter
+        self._waiting: str | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def offer(self, text: str) -> None:
+        """Make `text` the next frame to show."""
+        self._waiting = text
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._drain())
+
+    async def _drain(self) -> None:
+        while self._waiting is not None:
+            text, self._waiting = self._waiting, None
+            await self._presenter.update(text)
+
+    async def close(self) -> None:
+        """Wait for the frame being sent (the final message must come after it)."""
+        self._waiting = None
+        if self._task is not None:
+            with contextlib.suppress(Exception):
+                await self._task
+
+
+def _still_mine(rt: Runtime, job: Job) -> bool:
+    with rt.db.session() as session:
+        return queries.still_claimed(session, job.message_id, job.attempts)
 
 
 def _ms(seconds: float) -> int:

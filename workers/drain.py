@@ -44,6 +44,9 @@ def drain_chat(
     processed, retry_later = 0, False
     try:
         while processed < MAX_MESSAGES_PER_DRAIN:
+            if processed and not lock.owned():
+                log.warning("chat_lock_lost", chat_id=chat_id)
+                break  # another worker holds the chat now; the fencing check keeps one answer
             with rt.db.session() as session:
                 message = queries.next_open_message(session, chat_id)
                 message_id = message.id if message else None

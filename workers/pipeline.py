@@ -20,7 +20,7 @@ from core.queue import QUEUE_NAME
 from core.storage import policy, queries
 from core.storage.models import Conversation, Kind, Message, User
 from inference.types import InferenceAuthError, InferenceError
-from workers.answering import Answer, answer_chat
+from workers.answering import Answer, SupersededError, answer_chat
 from workers.jobs import Job, claim_job
 from workers.runtime import Runtime
 
@@ -53,6 +53,9 @@ def process_message(rt: Runtime, message_id: int) -> Outcome:
     log.info("processing", message_id=job.message_id, chat_id=job.chat_id, attempt=job.attempts)
     try:
         return _answer(rt, job)
+    except SupersededError:
+        log.warning("superseded", message_id=job.message_id, attempt=job.attempts)
+        return Outcome.SKIPPED
     except UserBlockedError:
         _set_user_inactive(rt, job.user_id)
         return _fail(rt, job, "the user blocked the bot", notify=False)

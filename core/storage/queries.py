@@ -489,3 +489,12 @@ def today_summary(session: Session, since: datetime) -> dict[str, int]:
         ).where(Message.role == Role.ASSISTANT.value, Message.created_at >= since)
     )
     return {"users": int(users or 0), "messages": int(messages or 0), "tokens": int(tokens or 0)}
+
+
+def still_claimed(session: Session, message_id: int, attempt: int) -> bool:
+    """True while the message is still being processed by the given attempt (a fencing check:
+    if the chat lock was lost and another worker claimed the message, its attempt is newer)."""
+    row = session.execute(
+        select(Message.status, Message.attempts).where(Message.id == message_id)
+    ).first()
+    return row is not None and row.status == Status.PROCESSING.value and row.attempts == attempt

@@ -1,1 +1,1 @@
-"""Parley: workers."""
+"""Tests of the workers."""
