@@ -25,10 +25,14 @@ from core.storage.models import (
 OPEN_STATUSES = (Status.PENDING.value, Status.PROCESSING.value)
 
 
+def _dialect_insert(session: Session) -> Any:
+    """The INSERT construct with ON CONFLICT support of the session's database."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
 def _insert_ignore(session: Session, model: type[Any], values: dict[str, Any]) -> bool:
     """Insert a row unless its key exists; True when a row was inserted."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = _dialect_insert(session)
     key = next(iter(model.__table__.primary_key.columns))
     statement = insert(model).values(**values).on_conflict_do_nothing().returning(key)
     return session.execute(statement).first() is not None
@@ -49,32 +53,28 @@ def upsert_user(
     first_name: str | None,
     language_code: str | None,
 ) -> None:
-    """Create the user or refresh their profile fields."""
+    """Create the user or refresh their profile fields, in one statement."""
     now = utcnow()
-    inserted = _insert_ignore(
-        session,
-        User,
-        {
-            "id": user_id,
+    insert = _dialect_insert(session)
+    statement = insert(User).values(
+        id=user_id,
+        username=username,
+        first_name=first_name,
+        language_code=language_code,
+        is_active=True,
+        created_at=now,
+        last_seen_at=now,
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=[User.id],
+        set_={
             "username": username,
             "first_name": first_name,
             "language_code": language_code,
-            "is_active": True,
-            "created_at": now,
             "last_seen_at": now,
         },
     )
-    if not inserted:
-        session.execute(
-            update(User)
-            .where(User.id == user_id)
-            .values(
-                username=username,
-                first_name=first_name,
-                language_code=language_code,
-                last_seen_at=now,
-            )
-        )
+    session.execute(statement)
 
 
 def upsert_chat(session: Session, chat_id: int, *, type_: str, title: str | None) -> None:
