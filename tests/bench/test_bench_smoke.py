@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,9 +26,10 @@ CHAT_METRICS = {
 PERCENTILES = {"n", "mean", "p50", "p90", "p99", "max"}
 
 
-def _results(directory: Path) -> dict:
+def _results(directory: Path) -> dict[str, Any]:
     [path] = directory.glob("*.json")
-    return json.loads(path.read_text())
+    data: dict[str, Any] = json.loads(path.read_text())
+    return data
 
 
 def test_tiny_chat_run_answers_everyone_once(tmp_path: Path) -> None:
