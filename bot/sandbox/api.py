@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.sandbox import methods_messages, methods_profile, methods_updates
+from bot.sandbox import methods_files, methods_messages, methods_profile, methods_updates
 from bot.sandbox.protocol import (
     METHOD_NOT_FOUND,
     UNAUTHORIZED,
@@ -31,6 +31,7 @@ HANDLERS: dict[str, Handler] = {
     **methods_messages.HANDLERS,
     **methods_updates.HANDLERS,
     **methods_profile.HANDLERS,
+    **methods_files.HANDLERS,
 }
 METHODS: dict[str, tuple[str, Handler]] = {
     name.lower(): (name, handler) for name, handler in HANDLERS.items()

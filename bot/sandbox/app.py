@@ -13,6 +13,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from bot.sandbox.api import bot_api_routes
 from bot.sandbox.config import SandboxConfig
 from bot.sandbox.json_api import JsonApiError, json_api_error, json_api_routes
+from bot.sandbox.json_photos import photo_routes
+from bot.sandbox.methods_files import file_routes
 from bot.sandbox.page import page_routes
 from bot.sandbox.runtime import Sandbox
 
@@ -31,7 +33,9 @@ class _StartOnRequest:
 
 
 def create_sandbox_app(config: SandboxConfig) -> Starlette:
-    """Build the sandbox: Bot API at /bot<token>/<method>, JSON API at /api, page at /.
+    """Build the sandbox: Bot API, file downloads, JSON API and the chat page.
+
+    Routes: /bot<token>/<method>, /file/bot<token>/<file_path>, /api/..., and the page at /.
 
     Mounted under a prefix, Starlette does not forward lifespan events to this app; webhook
     delivery then starts with the first request. For a clean shutdown (final write of the
@@ -49,7 +53,10 @@ def create_sandbox_app(config: SandboxConfig) -> Starlette:
             await sandbox.stop()
 
     app = Starlette(
-        routes=[*bot_api_routes(sandbox), *json_api_routes(sandbox), *page_routes()],
+        routes=[
+            *bot_api_routes(sandbox), *file_routes(sandbox), *json_api_routes(sandbox),
+            *photo_routes(sandbox), *page_routes(),
+        ],
         middleware=[Middleware(_StartOnRequest, sandbox=sandbox)],
         exception_handlers={JsonApiError: json_api_error, Exception: json_api_error},
         lifespan=lifespan,

@@ -40,6 +40,7 @@ class SandboxConfig:
     persist_path: Path | None = None
     first_update_id: int | None = None
     max_logged_calls: int = 10_000
+    max_photo_bytes: int = 10 * 1024 * 1024
 
     def resolved_bot_id(self) -> int:
         """Return ``bot_id``, or the number before ':' in the token as Telegram's tokens carry."""

@@ -53,10 +53,8 @@ def message_object(
         "from": sender,
         "chat": chat_object(chat),
         "date": message.date,
-        "text": message.text,
+        **_content(message),
     }
-    if message.entities:
-        data["entities"] = message.entities
     if message.edit_date is not None:
         data["edit_date"] = message.edit_date
     if message.message_thread_id is not None:
@@ -67,6 +65,21 @@ def message_object(
     replied = chat.find(message.reply_to_message_id) if message.reply_to_message_id else None
     if replied is not None and nested:
         data["reply_to_message"] = message_object(config, chat, replied, nested=False)
+    return data
+
+
+def _content(message: MessageRecord) -> dict[str, Any]:
+    """Return the text and entities, or for a photo the sizes and the caption."""
+    if message.photo is None:
+        data: dict[str, Any] = {"text": message.text}
+        if message.entities:
+            data["entities"] = message.entities
+        return data
+    data = {"photo": message.photo}
+    if message.caption:
+        data["caption"] = message.caption
+    if message.caption_entities:
+        data["caption_entities"] = message.caption_entities
     return data
 
 
@@ -86,6 +99,9 @@ def message_view(message: MessageRecord) -> dict[str, Any]:
         "reply_to_message_id": message.reply_to_message_id,
         "user": message.user,
         "reply_markup": message.reply_markup,
+        "photo": message.photo,
+        "caption": message.caption,
+        "caption_entities": message.caption_entities,
     }
 
 

@@ -7,6 +7,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from bot.sandbox.filestore import FileStore
 from bot.sandbox.validation import Entity, FormattedText
 
 DRAFT_LIFETIME = 30.0
@@ -63,6 +64,9 @@ class MessageRecord:
     reply_to_message_id: int | None = None
     user: dict[str, Any] | None = None
     reply_markup: Any = None
+    photo: list[dict[str, Any]] | None = None
+    caption: str | None = None
+    caption_entities: list[Entity] | None = None
 
 
 @dataclass
@@ -138,6 +142,7 @@ class SandboxState:
         self.next_update_id = first_update_id
         self.allowed_updates: set[str] = set(DEFAULT_ALLOWED)
         self.callbacks: dict[str, CallbackRecord] = {}
+        self.files = FileStore()
         self.notifier = Notifier()
         self.dirty = False
 
@@ -238,7 +243,7 @@ class SandboxState:
             chats.append(data)
         updates = [asdict(update) for update in self.updates]
         return {"version": 1, "next_update_id": self.next_update_id, "chats": chats,
-                "updates": updates}
+                "updates": updates, "files": self.files.snapshot()}
 
     def restore(self, data: dict[str, Any]) -> None:
         """Load what ``snapshot`` saved."""
@@ -248,11 +253,13 @@ class SandboxState:
             chat = ChatRecord(**raw, messages=messages)
             self.chats[chat.id] = chat
         self.updates = [UpdateRecord(**raw) for raw in data.get("updates", [])]
+        self.files.restore(data.get("files", {}))
 
     def reset(self) -> None:
         """Forget every chat, message, draft and update (update ids keep increasing)."""
         self.chats.clear()
         self.updates.clear()
         self.callbacks.clear()
+        self.files.clear()
         self.allowed_updates = set(DEFAULT_ALLOWED)
         self.changed()

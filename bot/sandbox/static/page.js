@@ -113,6 +113,18 @@ function keyboard(message, chatId) {
   return grid;
 }
 
+// Photos come from the sandbox's own file store; the largest size is the last one.
+function photoElement(sizes) {
+  const largest = sizes[sizes.length - 1];
+  const image = document.createElement("img");
+  image.className = "photo";
+  image.alt = "photo";
+  image.src = `api/files/${encodeURIComponent(largest.file_id)}`;
+  image.width = Math.min(largest.width, 320);
+  image.height = Math.round(image.width * largest.height / largest.width);
+  return image;
+}
+
 function bubble(message, chatId, byId) {
   const div = document.createElement("div");
   div.className = `msg ${message.from}`;
@@ -120,10 +132,15 @@ function bubble(message, chatId, byId) {
   if (replied) {
     const quote = document.createElement("span");
     quote.className = "reply";
-    quote.textContent = replied.text.slice(0, 80);
+    quote.textContent = (replied.text || replied.caption || "Photo").slice(0, 80);
     div.append(quote);
   }
-  div.append(renderFormatted(message.text, message.entities));
+  if (message.photo) {
+    div.append(photoElement(message.photo));
+    if (message.caption) div.append(renderFormatted(message.caption, message.caption_entities));
+  } else {
+    div.append(renderFormatted(message.text, message.entities));
+  }
   const board = keyboard(message, chatId);
   if (board) div.append(board);
   const meta = document.createElement("span");
@@ -203,6 +220,24 @@ async function send(text) {
   }
 }
 
+async function sendPhoto(file, caption) {
+  const values = settings();
+  const form = new FormData();
+  form.append("photo", file);
+  if (caption.trim()) form.append("caption", caption);
+  for (const key of ["chat_type", "user_id", "first_name", "username", "language_code"]) {
+    if (values[key]) form.append(key, values[key]);
+  }
+  try {
+    await api(`api/chats/${encodeURIComponent(values.chat_id)}/photos`, { method: "POST", body: form });
+    status("");
+    return true;
+  } catch (error) {
+    status(error.message);
+    return false;
+  }
+}
+
 async function pressButton(chatId, messageId, data) {
   const values = settings();
   try {
@@ -246,6 +281,12 @@ $("#composer").addEventListener("submit", async (event) => {
   event.preventDefault();
   const field = event.target.elements.text;
   if (field.value.trim() && await send(field.value)) field.value = "";
+});
+$("#composer").elements.photo.addEventListener("change", async (event) => {
+  const input = event.target;
+  const text = $("#composer").elements.text;
+  if (input.files.length && await sendPhoto(input.files[0], text.value)) text.value = "";
+  input.value = "";
 });
 $("#composer").elements.text.addEventListener("keydown", (event) => {
   if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); $("#composer").requestSubmit(); }
