@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from bench.monitor import Monitor
 from bench.procs import cpu_count, pin_to_cpus, spawn_python
 from bench.stack import BenchStack, StackOptions, running_stack
+from bot.webhook import WEBHOOK_PATH
 from core.storage.db import Database
 from core.storage.models import TelegramUpdate
-from parley.web import WEBHOOK_PATH
 
 FIRST_UPDATE_ID = 1_000_000_000
 SERVER_CPU, CLIENT_CPU = 0, 1

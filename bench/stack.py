@@ -12,9 +12,9 @@ from pathlib import Path
 import httpx
 
 from bench.database import fresh_database
-from bench.procs import free_port, http_ok, spawn_python, stop_process, wait_until
+from bench.procs import http_ok, spawn_python, stop_process, wait_until
+from core.embedded import free_port, running_redis
 from core.settings import SANDBOX_TOKEN
-from parley.embedded_redis import start_redis
 
 WEBHOOK_SECRET = "bench-secret-0123456789abcdef"  # noqa: S105 (a loopback-only test value)
 STARTUP_TIMEOUT = 60.0
@@ -58,7 +58,7 @@ def running_stack(options: StackOptions, workdir: Path) -> Iterator[BenchStack]:
     """Start redis, the database, the simulator, the sandbox, the web app and the workers."""
     workdir.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
-        redis_url = stack.enter_context(_redis(workdir))
+        redis_url = stack.enter_context(running_redis(workdir))
         database_url = stack.enter_context(
             fresh_database(workdir, url=options.database_url, postgres=options.postgres)
         )
@@ -97,21 +97,6 @@ def _service_env(options: StackOptions, redis_url: str, database_url: str, sim_u
         "LOG_LEVEL": "WARNING",
         **options.extra_env,
     }
-
-
-@contextmanager
-def _redis(workdir: Path) -> Iterator[str]:
-    port = free_port()
-    process = start_redis(port, workdir / "redis")
-    try:
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
 
 
 @contextmanager

@@ -18,6 +18,7 @@ from core.logging import get_logger
 
 log = get_logger(__name__)
 
+WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "x-telegram-bot-api-secret-token"  # noqa: S105 (a header name)
 Intake = Callable[[dict[str, Any]], IntakeResult]
 

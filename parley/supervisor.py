@@ -13,10 +13,10 @@ from types import FrameType
 
 import httpx
 
+from core.embedded import start_redis
 from core.logging import get_logger
 from core.settings import Settings
 from core.storage.migrate import upgrade
-from parley.embedded_redis import start_redis
 
 log = get_logger(__name__)
 

@@ -22,7 +22,7 @@ from bot.i18n import SUPPORTED_UI_LANGUAGES, command_descriptions
 from bot.intake import ALLOWED_UPDATES, BotIdentity, IntakeResult, accept_update
 from bot.polling import poll_forever
 from bot.telegram import make_bot
-from bot.webhook import webhook_route
+from bot.webhook import WEBHOOK_PATH, webhook_route
 from core.chat_signals import ChatSignals
 from core.logging import get_logger
 from core.queue import CeleryEnqueuer, Enqueuer, make_celery
@@ -32,7 +32,6 @@ from inference.client import InferenceClient
 
 log = get_logger(__name__)
 
-WEBHOOK_PATH = "/telegram/webhook"
 SANDBOX_BOT = BotIdentity(id=int(SANDBOX_TOKEN.split(":")[0]), username="parley_sandbox_bot")
 
 

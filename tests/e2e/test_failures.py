@@ -13,9 +13,9 @@ import pytest
 from bot.i18n import texts as T
 from bot.i18n import translator
 from bot.sandbox import SandboxConfig
+from core.embedded import start_redis
 from core.settings import SANDBOX_TOKEN
 from core.storage.models import Message, Status
-from parley.embedded_redis import start_redis
 from tests.fixtures.inference import running_simulator
 from tests.fixtures.redis_server import free_port
 from tests.fixtures.sandbox import running_sandbox

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import pytest
 from prometheus_client import REGISTRY
 
+from core.embedded import free_port
 from inference.client import InferenceClient
 from inference.types import (
     ContextOverflowError,
@@ -20,7 +21,7 @@ from inference.types import (
     InferenceError,
     StreamItem,
 )
-from tests.fixtures.inference import free_port, running_simulator
+from tests.fixtures.inference import running_simulator
 from tests.inference.helpers import arm_fault, stats, wait_until
 
 T = TypeVar("T")

@@ -16,10 +16,11 @@ import httpx
 import pytest
 from prometheus_client import REGISTRY
 
+from core.embedded import free_port
 from inference.client import InferenceClient
 from inference.router import router_command
 from inference.types import Delta, Finish, StreamItem
-from tests.fixtures.inference import free_port, running_simulator
+from tests.fixtures.inference import running_simulator
 from tests.inference.helpers import arm_fault, stats, wait_until
 
 pytest.importorskip("sglang_router", reason="sglang-router==0.3.2 is not installed (dev extra)")

