@@ -23,6 +23,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[str, int, SimulatorConfig
     parser.add_argument("--output-tokens", type=int, default=None)
     parser.add_argument("--content", choices=["filler", "echo", "markdown"], default="filler")
     parser.add_argument("--think", action="store_true")
+    parser.add_argument("--no-vision", action="store_true", help="refuse image content parts")
     args = parser.parse_args(argv)
     config = SimulatorConfig(
         served_model_name=args.served_model_name,
@@ -35,6 +36,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[str, int, SimulatorConfig
         output_tokens=args.output_tokens,
         content=args.content,
         think=args.think,
+        vision=not args.no_vision,
     )
     return args.host, args.port, config
 

@@ -11,7 +11,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from inference.simulator import tokenizer, wire
+from inference.simulator import images, tokenizer, wire
 from inference.simulator.config import FaultSpec, SimulatorConfig
 from inference.simulator.engine import DuplicateRidError, Engine, Generation
 from inference.simulator.limits import admission_error, context_error, default_max_tokens
@@ -27,6 +27,10 @@ FAULT_MESSAGES = {
     503: "The request queue is full.",
 }
 QUEUE_FULL_TYPE = "SERVICE_UNAVAILABLE"
+NO_VISION = (
+    "The model does not support image input: vision is off in this simulator "
+    "(has_image_understanding is false in /model_info)."
+)
 
 
 async def read_json(request: Request) -> dict[str, Any] | Response:
@@ -64,7 +68,7 @@ def record_request(engine: Engine, request: Request, body: dict[str, Any], rid: 
             "rid": rid,
             "x_request_id": request.headers.get("x-request-id"),
             "authorized": "authorization" in request.headers,
-            "body": body,
+            "body": images.summarize(body),
         }
     )
 
@@ -88,7 +92,10 @@ async def chat_completions(request: Request) -> Response:
     record_request(engine, request, body, rid)
     stream = bool(body.get("stream"))
     max_tokens = body.get("max_completion_tokens") or body.get("max_tokens")
-    prompt_ids = tokenizer.render_chat(messages)
+    try:
+        prompt_ids, seen = render_prompt(messages, config)
+    except images.ImageError as exc:
+        return error_json(str(exc), 400)
     overflow = context_error(len(prompt_ids), max_tokens, config)
     if overflow and not (stream and config.legacy_inband_context_error):
         return error_json(overflow, 400)
@@ -97,7 +104,8 @@ async def chat_completions(request: Request) -> Response:
         return fault_response(fault)
     limit = max_tokens if isinstance(max_tokens, int) else None
     limit = limit if limit is not None else default_max_tokens(len(prompt_ids), config)
-    answer = make_answer(config, _last_user_text(messages), limit, seeded_rng(config, prompt_ids))
+    user_text = _last_user_text(messages, seen)
+    answer = make_answer(config, user_text, limit, seeded_rng(config, prompt_ids))
     gen = Generation(rid, prompt_ids, answer, stream, fault)
     try:
         engine.register(gen)
@@ -189,8 +197,26 @@ class _Reply:
         return JSONResponse(body)
 
 
-def _last_user_text(messages: list[Any]) -> str:
+def render_prompt(
+    messages: list[Any], config: SimulatorConfig
+) -> tuple[list[int], dict[str, images.Image]]:
+    """Prompt token ids with image tokens, and the decoded images by URL.
+
+    Raises ImageError for an undecodable image, or for any image when vision is off.
+    """
+    if not config.vision and any(True for _ in images.image_parts(messages)):
+        raise images.ImageError(NO_VISION)
+    seen = images.decode_all(messages)
+    ids = {url: image.token_ids() for url, image in seen.items()}
+    return tokenizer.render_chat(messages, ids), seen
+
+
+def _last_user_text(messages: list[Any], seen: dict[str, images.Image]) -> str:
+    """The last user message's text, followed by a marker per image it carries."""
     for message in reversed(messages):
         if isinstance(message, dict) and message.get("role") == "user":
-            return tokenizer.content_text(message.get("content"))
+            text = tokenizer.content_text(message.get("content"))
+            markers = [seen[images.part_url(part)].describe()
+                       for part in images.image_parts([message])]
+            return " ".join([text, *markers]) if text else " ".join(markers)
     return ""

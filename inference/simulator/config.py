@@ -78,6 +78,10 @@ class SimulatorConfig:
     seed: int = 0
 
     enable_cache_report: bool = True
+    # Llama 4 is natively multimodal: image_url content parts are accepted and priced in
+    # tokens (see images.py). Off: any image part gets a 400, and /model_info says
+    # has_image_understanding: false.
+    vision: bool = True
     stream_include_usage_default: bool = False
     legacy_inband_context_error: bool = False
     faults: list[FaultSpec] = field(default_factory=list)

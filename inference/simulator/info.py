@@ -9,8 +9,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from inference.simulator import tokenizer
-from inference.simulator.chat import read_json
+from inference.simulator import images, tokenizer
+from inference.simulator.chat import read_json, render_prompt
 from inference.simulator.engine import Engine
 from inference.simulator.responses import error_json
 
@@ -40,7 +40,7 @@ async def model_info(request: Request) -> Response:
             "reasoning_parser": None,
             "tool_call_parser": None,
             "disaggregation_mode": "null",
-            "has_image_understanding": False,
+            "has_image_understanding": config.vision,
             "has_audio_understanding": False,
             "model_type": "llama4",
             "architectures": ["Llama4ForConditionalGeneration"],
@@ -63,6 +63,7 @@ async def server_info(request: Request) -> Response:
             "max_queued_requests": config.max_queued_requests,
             "enable_metrics": True,
             "enable_cache_report": config.enable_cache_report,
+            "enable_multimodal": config.vision,
             "max_total_num_tokens": config.kv_pool_tokens,
             "max_req_input_len": config.effective_max_req_input_len,
             "internal_states": [{"last_gen_throughput": engine.gen_throughput()}],
@@ -150,7 +151,10 @@ async def tokenize(request: Request) -> Response:
     if isinstance(body, Response):
         return body
     if isinstance(body.get("messages"), list):
-        tokens = tokenizer.render_chat(body["messages"])
+        try:
+            tokens = render_prompt(body["messages"], _engine(request).config)[0]
+        except images.ImageError as exc:
+            return error_json(str(exc), 400)
     elif isinstance(body.get("prompt"), str):
         tokens = tokenizer.encode(body["prompt"])
     else:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -43,19 +43,43 @@ def count(text: str) -> int:
     return len(split(text))
 
 
-def render_chat(messages: Sequence[dict[str, Any]]) -> list[int]:
+def render_chat(
+    messages: Sequence[dict[str, Any]], images: Mapping[str, list[int]] | None = None
+) -> list[int]:
     """Token ids of the Llama 4 prompt for these messages, ending with the assistant header.
 
     Mirrors the HF template: the system message is trimmed, user and assistant text is not.
+    `images` maps an image part's URL to its token ids; parts not in it are left out.
     """
     ids = [BEGIN_OF_TEXT]
     for message in messages:
         role = str(message.get("role", "user"))
-        text = content_text(message.get("content"))
-        if role == "system":
-            text = text.strip()
-        ids += _header(role) + encode(text) + [EOT]
+        content = message.get("content")
+        if role == "system" or not isinstance(content, list):
+            text = content_text(content)
+            body = encode(text.strip() if role == "system" else text)
+        else:
+            body = _render_parts(content, images or {})
+        ids += _header(role) + body + [EOT]
     return ids + _header("assistant")
+
+
+def _render_parts(parts: list[Any], images: Mapping[str, list[int]]) -> list[int]:
+    """Text parts (adjacent ones joined) and image tokens, in the order they come."""
+    ids: list[int] = []
+    text: list[str] = []
+    for part in parts:
+        if not isinstance(part, dict):
+            continue
+        if part.get("type") == "text":
+            text.append(str(part.get("text", "")))
+            continue
+        image_url = part.get("image_url")
+        url = image_url.get("url") if isinstance(image_url, dict) else None
+        if part.get("type") == "image_url" and isinstance(url, str) and url in images:
+            ids += encode("".join(text)) + images[url]
+            text = []
+    return ids + encode("".join(text))
 
 
 def content_text(content: Any) -> str:
