@@ -144,14 +144,17 @@ def extract_inbound(update: dict[str, Any], bot: BotIdentity) -> queries.Inbound
     message = update.get("message")
     if not isinstance(message, dict):
         return None
-    text = message.get("text")
     chat = message.get("chat")
     sender = message.get("from")
-    if not isinstance(text, str) or not isinstance(chat, dict) or not isinstance(sender, dict):
+    if not isinstance(chat, dict) or not isinstance(sender, dict) or sender.get("is_bot"):
         return None
-    if sender.get("is_bot"):
+    image = largest_photo(message)
+    text = message.get("text") if image is None else (message.get("caption") or "")
+    if not isinstance(text, str):
         return None
     addressed = addressed_text(message, text, chat.get("type", "private"), bot)
+    if addressed is None and image is not None and chat.get("type") not in GROUP_TYPES:
+        addressed = ""  # a photo without a caption, in a private chat
     if addressed is None:
         return None
     kind = Kind.COMMAND if addressed.startswith("/") else Kind.CHAT
@@ -171,9 +174,22 @@ def extract_inbound(update: dict[str, Any], bot: BotIdentity) -> queries.Inbound
             telegram_message_id=int(message.get("message_id", 0)),
             text=addressed,
             kind=kind,
+            image_file_id=image,
         )
     except (KeyError, TypeError, ValueError):
         return None
+
+
+def largest_photo(message: dict[str, Any]) -> str | None:
+    """The file id of the largest size of a photo message (Telegram sends several sizes)."""
+    sizes = message.get("photo")
+    if not isinstance(sizes, list):
+        return None
+    valid = [s for s in sizes if isinstance(s, dict) and isinstance(s.get("file_id"), str)]
+    if not valid:
+        return None
+    best = max(valid, key=lambda s: int(s.get("width", 0)) * int(s.get("height", 0)))
+    return str(best["file_id"])
 
 
 def _from_callback(update: dict[str, Any], query: dict[str, Any]) -> queries.Inbound | None:

@@ -35,9 +35,11 @@ class _ScrubFilter(logging.Filter):
     """Masks tokens in records of the standard library loggers (httpx logs request URLs)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = scrub(str(record.msg))
-        if record.args:
-            record.args = tuple(scrub(a) if isinstance(a, str) else a for a in record.args)
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            message = str(record.msg)
+        record.msg, record.args = scrub(message), None
         return True
 
 

@@ -81,6 +81,7 @@ class InferenceClient:
         self._backoff_max = backoff_max
         self._default_context_length = default_context_length
         self._context_length: int | None = None
+        self._vision: bool | None = None
         self._auth = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._owns_http = http is None
         self._http = http or httpx.AsyncClient(
@@ -239,6 +240,21 @@ class InferenceClient:
                 return value
         log.warning("context length not discovered", default=self._default_context_length)
         return self._default_context_length
+
+    async def supports_images(self) -> bool:
+        """Whether the served model reads images, learnt once from the server.
+
+        SGLang's /model_info says `has_image_understanding`; llama.cpp's /props says
+        `modalities.vision`. A server that says neither is taken not to.
+        """
+        if self._vision is None:
+            self._vision = False
+            for path, reader in discovery.VISION_PROBES:
+                value = reader(await self._get_json(path))
+                if value is not None:
+                    self._vision = value
+                    break
+        return self._vision
 
     async def _get_json(self, path: str) -> Any:
         """GET a JSON document; None when unreachable, not found or not JSON; 401 raises."""

@@ -1,4 +1,4 @@
-"""Reading the context window out of the info endpoints of SGLang and llama.cpp."""
+"""Reading the context window and vision support out of SGLang's and llama.cpp's info endpoints."""
 
 from __future__ import annotations
 
@@ -47,3 +47,22 @@ PROBES: tuple[tuple[str, ContextReader], ...] = (
 
 def _positive(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
+def vision_from_model_info(body: Any) -> bool | None:
+    """SGLang /model_info: `has_image_understanding`."""
+    value = body.get("has_image_understanding") if isinstance(body, dict) else None
+    return value if isinstance(value, bool) else None
+
+
+def vision_from_props(body: Any) -> bool | None:
+    """llama.cpp /props: `modalities.vision`."""
+    modalities = body.get("modalities") if isinstance(body, dict) else None
+    value = modalities.get("vision") if isinstance(modalities, dict) else None
+    return value if isinstance(value, bool) else None
+
+
+VISION_PROBES: tuple[tuple[str, Callable[[Any], bool | None]], ...] = (
+    ("/model_info", vision_from_model_info),
+    ("/props", vision_from_props),
+)

@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from bot.delivery.stream import StreamPresenter, keep_typing
 from bot.i18n import language_name
 from bot.i18n import texts as T
+from bot.photos import PHOTO_MARKER, photo_data_url, with_image
 from core.chat_signals import consume_stop
 from core.storage import queries
+from core.storage.models import Message
 from inference.prompt import PromptPlan, build_messages
 from inference.types import ChatMessage, ContextOverflowError, Finish, Usage
 from workers.jobs import Job
@@ -44,16 +46,49 @@ def language_hint(code: str) -> str:
     return f"(Reply in {language_name(code, 'en')}.)"
 
 
+class ImagesUnsupportedError(Exception):
+    """The message carries a photo and the served model cannot read images."""
+
+
+def reply_tokens(rt: Runtime, context_length: int) -> int:
+    """`max_tokens` of a reply: the configured cap, but never more than half the context."""
+    return max(16, min(rt.settings.max_reply_tokens, context_length // 2))
+
+
 def answer_chat(rt: Runtime, job: Job, *, up_to_id: int) -> Answer:
     """Answer the conversation up to `up_to_id`; on a context overflow, cut once and retry."""
     context_length = rt.context_length()
     plan = plan_prompt(rt, job, up_to_id, context_length)
+    image = _newest_image(rt, job, up_to_id)
+    max_tokens = reply_tokens(rt, context_length)
     try:
-        return rt.run(stream_answer(rt, job, plan.messages))
+        return rt.run(stream_answer(rt, job, _attach(rt, plan.messages, image), max_tokens))
     except ContextOverflowError:
         # Our token estimate was too optimistic: cut in one large step, try once more.
         plan = plan_prompt(rt, job, up_to_id, context_length // 2)
-        return rt.run(stream_answer(rt, job, plan.messages))
+        return rt.run(stream_answer(rt, job, _attach(rt, plan.messages, image), max_tokens))
+
+
+def _newest_image(rt: Runtime, job: Job, up_to_id: int) -> str | None:
+    """The photo file id of the message being answered, checked against the model."""
+    with rt.db.session() as session:
+        message = session.get(Message, up_to_id)
+        file_id = message.image_file_id if message else None
+    if file_id is not None and not rt.run(rt.inference.supports_images()):
+        raise ImagesUnsupportedError(f"message {job.message_id} has a photo")
+    return file_id
+
+
+def _attach(rt: Runtime, messages: list[ChatMessage], file_id: str | None) -> list[ChatMessage]:
+    """Put the photo into the newest user turn (older photos stay a text marker)."""
+    if file_id is None:
+        return messages
+
+    async def fetch() -> str:
+        await rt.bot_ready()
+        return await photo_data_url(rt.sender.bot, file_id)
+
+    return [*messages[:-1], with_image(messages[-1], rt.run(fetch()))]
 
 
 def plan_prompt(rt: Runtime, job: Job, up_to_id: int, context_length: int) -> PromptPlan:
@@ -62,15 +97,20 @@ def plan_prompt(rt: Runtime, job: Job, up_to_id: int, context_length: int) -> Pr
         turns = queries.history(session, job.conversation_id, up_to_id)
     texts: list[tuple[str, str]] = []
     for index, turn in enumerate(turns):
-        language = job.reply_language if index == len(turns) - 1 else turn.language
+        newest = index == len(turns) - 1
+        language = job.reply_language if newest else turn.language
         hinted = turn.role == "user" and language is not None
-        text = f"{turn.text}\n\n{language_hint(language)}" if hinted and language else turn.text
+        text = turn.text
+        if turn.image_file_id and not newest:
+            text = f"{PHOTO_MARKER} {text}".strip()
+        if hinted and language:
+            text = f"{text}\n\n{language_hint(language)}"
         texts.append((turn.role, text))
     plan = build_messages(
         job.persona_prompt or rt.settings.system_prompt,
         texts,
         context_length=context_length,
-        max_tokens=rt.settings.max_reply_tokens,
+        max_tokens=reply_tokens(rt, context_length),
     )
     if plan.dropped_turns:
         with rt.db.session() as session:
@@ -86,7 +126,9 @@ async def _notify(rt: Runtime, job: Job, text: str) -> None:
     await presenter.finish(text, markdown=False)
 
 
-async def stream_answer(rt: Runtime, job: Job, messages: list[ChatMessage]) -> Answer:
+async def stream_answer(
+    rt: Runtime, job: Job, messages: list[ChatMessage], max_tokens: int
+) -> Answer:
     """Stream the model's answer into the chat and return it with its timings."""
     await rt.bot_ready()
     presenter = StreamPresenter(
@@ -108,7 +150,7 @@ async def stream_answer(rt: Runtime, job: Job, messages: list[ChatMessage]) -> A
     next_stop_check = started
     stream = rt.inference.stream_chat(
         messages,
-        max_tokens=rt.settings.max_reply_tokens,
+        max_tokens=max_tokens,
         request_id=f"parley-{job.message_id}-{job.attempts}",
         temperature=rt.settings.temperature,
     )

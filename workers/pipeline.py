@@ -14,13 +14,15 @@ from bot.commands import CommandContext, CommandReply, Effect, run_command
 from bot.delivery.sender import ChatMovedError, DeliveryError, UserBlockedError
 from bot.delivery.stream import StreamPresenter
 from bot.i18n import texts as T
+from bot.photos import PhotoUnavailableError
 from core.chat_signals import ChatSignals
 from core.logging import get_logger
 from core.queue import QUEUE_NAME
 from core.storage import policy, queries
 from core.storage.models import Conversation, Kind, Message, User
+from inference.prompt import PromptTooLongError
 from inference.types import InferenceAuthError, InferenceError
-from workers.answering import Answer, SupersededError, answer_chat
+from workers.answering import Answer, ImagesUnsupportedError, SupersededError, answer_chat
 from workers.jobs import Job, claim_job
 from workers.runtime import Runtime
 
@@ -56,6 +58,15 @@ def process_message(rt: Runtime, message_id: int) -> Outcome:
     except SupersededError:
         log.warning("superseded", message_id=job.message_id, attempt=job.attempts)
         return Outcome.SKIPPED
+    except ImagesUnsupportedError:
+        _send_text(rt, job, job.ui.text(T.ERROR_IMAGES_UNSUPPORTED))
+        return _fail(rt, job, "refused: the model cannot read images", notify=False)
+    except PhotoUnavailableError as exc:
+        return _fail(rt, job, f"photo: {exc}", notify=True)
+    except PromptTooLongError:
+        limit = rt.context_length() * 2  # characters, roughly (about 3 bytes a token)
+        _send_text(rt, job, job.ui.text(T.ERROR_MESSAGE_TOO_LONG, limit=limit))
+        return _fail(rt, job, "refused: the message does not fit the model's context", notify=False)
     except UserBlockedError:
         _set_user_inactive(rt, job.user_id)
         return _fail(rt, job, "the user blocked the bot", notify=False)
@@ -70,6 +81,9 @@ def process_message(rt: Runtime, message_id: int) -> Outcome:
         return _fail(rt, job, f"model server: {exc}", notify=True)
     except DeliveryError as exc:
         return _retry_or_fail(rt, job, f"telegram: {exc}")
+    except Exception as exc:  # a bug: keep the error with the message, retry, then give up
+        log.exception("unexpected_error", message_id=job.message_id)
+        return _retry_or_fail(rt, job, f"internal error: {type(exc).__name__}: {exc}")
 
 
 def _answer(rt: Runtime, job: Job) -> Outcome:

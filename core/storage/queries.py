@@ -141,6 +141,7 @@ class Inbound:
     telegram_message_id: int
     text: str
     kind: Kind
+    image_file_id: str | None = None
 
 
 def add_inbound(session: Session, inbound: Inbound) -> Message:
@@ -162,6 +163,7 @@ def add_inbound(session: Session, inbound: Inbound) -> Message:
         role=Role.USER.value,
         kind=inbound.kind.value,
         text=inbound.text,
+        image_file_id=inbound.image_file_id,
         status=Status.PENDING.value,
         update_id=inbound.update_id,
         telegram_message_id=inbound.telegram_message_id,
@@ -209,6 +211,7 @@ class Turn:
     role: str
     text: str
     language: str | None
+    image_file_id: str | None = None
 
 
 def history(session: Session, conversation_id: int, up_to_id: int) -> list[Turn]:
@@ -221,6 +224,7 @@ def history(session: Session, conversation_id: int, up_to_id: int) -> list[Turn]
             Message.reply_to_id,
             Message.status,
             Message.language,
+            Message.image_file_id,
         )
         .where(
             Message.conversation_id == conversation_id,
@@ -237,7 +241,9 @@ def history(session: Session, conversation_id: int, up_to_id: int) -> list[Turn]
     turns: list[Turn] = []
     for row in rows:
         if row.role == Role.USER.value and (row.id in reply_language or row.id == up_to_id):
-            turns.append(Turn(row.role, row.text, reply_language.get(row.id)))
+            turns.append(
+                Turn(row.role, row.text, reply_language.get(row.id), row.image_file_id)
+            )
         elif row.role == Role.ASSISTANT.value and row.status == Status.DELIVERED.value:
             turns.append(Turn(row.role, row.text, row.language))
     return turns
