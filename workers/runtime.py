@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from redis import Redis
 from redis.asyncio import Redis as AsyncRedis
 
-from bot.delivery.ratelimit import RateLimiter
+from bot.delivery.ratelimit import SAFE_LIMITS, RateLimiter
 from bot.delivery.sender import TelegramSender
 from bot.telegram import make_bot
 from core.settings import Settings
@@ -42,7 +42,7 @@ class Runtime:
             settings.effective_redis_url, socket_timeout=10
         )
         bot = make_bot(settings.bot_token, settings.effective_telegram_api_url)
-        self.limiter = RateLimiter.from_url(settings.effective_redis_url)
+        self.limiter = RateLimiter.from_url(settings.effective_redis_url, SAFE_LIMITS)
         self.sender = TelegramSender(bot, limiter=self.limiter)
         self._context_length: int | None = None
         self._bot_ready: asyncio.Lock | None = None

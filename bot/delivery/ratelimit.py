@@ -188,6 +188,25 @@ class RateLimits:
     draft: Rate = field(default_factory=_default_draft)
 
 
+def with_margin(limits: RateLimits, margin: float = 0.1) -> RateLimits:
+    """The same budgets stretched by `margin`, so that network jitter between our clock and
+    Telegram's never turns a granted call into a 429 (the margin costs 10 % of throughput)."""
+
+    def stretch(rate: Rate) -> Rate:
+        return Rate(rate.count, rate.period * (1 + margin), rate.burst)
+
+    return RateLimits(
+        overall=stretch(limits.overall),
+        chat=stretch(limits.chat),
+        group=stretch(limits.group),
+        draft=stretch(limits.draft),
+    )
+
+
+SAFE_LIMITS = with_margin(RateLimits())
+"""What the workers use: Telegram's published limits with a 10 % margin."""
+
+
 class _Verdict(NamedTuple):
     """What the script decided, waits in seconds."""
 

@@ -161,11 +161,11 @@ async def test_typing_is_best_effort(sandbox: str, sender: TelegramSender) -> No
 
 
 async def test_shared_limiter_keeps_a_burst_free_of_429s(sandbox: str, redis_url: str) -> None:
-    from bot.delivery.ratelimit import RateLimiter
+    from bot.delivery.ratelimit import SAFE_LIMITS, RateLimiter
 
     httpx.post(f"{sandbox}/api/reset")
     open_chat(sandbox, 107)
-    limiter = RateLimiter.from_url(redis_url, prefix="parley:test-rl:")
+    limiter = RateLimiter.from_url(redis_url, SAFE_LIMITS, prefix="parley:test-rl:")
     bot = make_bot(TEST_TOKEN, sandbox)
     await bot.initialize()
     sender = TelegramSender(bot, limiter=limiter)
