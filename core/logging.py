@@ -67,7 +67,7 @@ def configure_logging(level: str = "INFO", json: bool = False) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("httpx", "httpcore", "telegram.ext", "celery.worker.strategy"):
+    for noisy in ("httpx", "httpcore", "telegram.ext", "celery.worker.strategy", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

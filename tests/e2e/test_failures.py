@@ -171,3 +171,20 @@ def _queue_length(url: str) -> int:
         return int(client.llen("parley"))
     finally:
         client.close()
+
+
+def test_group_that_became_a_supergroup_is_followed(stack: Stack, sandbox_url: str) -> None:
+    group, supergroup = -7100, -1007100
+    base = {"chat_type": "group", "user_id": 71}
+    spec = {"method": "sendMessage", "chat_id": group, "error_code": 400}
+    httpx.post(
+        f"{sandbox_url}/api/faults", json={**spec, "migrate_to_chat_id": supergroup, "times": 1}
+    ).raise_for_status()
+    httpx.post(  # the supergroup exists in the sandbox once someone writes there
+        f"{sandbox_url}/api/chats/{supergroup}/messages",
+        json={"text": "hello everyone", "user_id": 72, "chat_type": "supergroup"},
+    ).raise_for_status()
+    stack.send(group, "/ask are you there?", **base)
+    message = finished(stack, supergroup)
+    assert message.status == Status.ANSWERED.value and message.chat_id == supergroup
+    assert [m["text"] for m in stack.bot_messages(supergroup)]

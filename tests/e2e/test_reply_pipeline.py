@@ -177,3 +177,23 @@ def test_a_burst_of_messages_is_answered_once_together(
         [reply] = [r for r in stack.replies() if r.chat_id == chat]
         assert reply.reply_to_id == first.id
         assert "third part" in reply.text  # the echo model saw the whole burst
+
+
+def test_long_polling_feeds_the_same_intake(tmp_path: Path, redis_url: str) -> None:
+    config = SandboxConfig(token=SANDBOX_TOKEN, bot_username="parley_sandbox_bot")
+    with (
+        running_sandbox(config) as sandbox,
+        running_simulator(output_tokens=10, speed=10.0) as sim_url,
+        running_stack(
+            workdir=tmp_path,
+            redis_url=redis_url,
+            database_url=db_url(tmp_path),
+            sandbox_url=sandbox,
+            inference_url=sim_url,
+            webhook=False,
+        ) as stack,
+    ):
+        stack.start_worker()
+        stack.send(6201, "hello over long polling")
+        assert len(final_answers(stack, 6201, 1)) == 1
+        assert not stack.calls("setWebhook"), "polling mode registers no webhook"

@@ -13,12 +13,14 @@ from redis import Redis
 from sqlalchemy import func, select
 
 from bot.webhook import WEBHOOK_PATH
+from core.embedded import free_port
 from core.queue import QUEUE_NAME
 from core.settings import Settings
 from core.storage.db import Database
 from core.storage.migrate import upgrade
 from core.storage.models import Message
 from parley.web import create_app
+from tests.fixtures.inference import running_simulator
 from tests.fixtures.web import serving
 
 SECRET = "s3cret-token-for-tests_0123456789"
@@ -34,6 +36,7 @@ def web(tmp_path: Path, redis_url: str) -> Iterator[tuple[str, Database, Redis]]
         WEBHOOK_SECRET=SECRET,
         DATA_DIR=str(tmp_path),
         MAX_WEBHOOK_BODY_BYTES=10_000,
+        INFERENCE_URL=f"http://127.0.0.1:{free_port()}",
     )
     redis = Redis.from_url(redis_url)
     redis.delete(QUEUE_NAME)
@@ -154,3 +157,48 @@ def test_health_and_metrics(web: tuple[str, Database, Redis]) -> None:
     post(url, update(40))
     metrics = httpx.get(url + "/metrics").text
     assert 'parley_updates_total{outcome="accepted",source="webhook"}' in metrics
+
+
+def test_readyz_names_what_is_not_reachable(web: tuple[str, Database, Redis]) -> None:
+    url, _, _ = web
+    response = httpx.get(url + "/readyz")
+    assert response.status_code == 503
+    checks = response.json()["checks"]
+    assert checks["database"] == "ok" and checks["redis"] == "ok"
+    assert checks["inference"] != "ok"
+
+
+def test_readyz_is_ready_with_every_part_up(tmp_path: Path, redis_url: str) -> None:
+    db_url = f"sqlite:///{tmp_path / 'r.db'}"
+    upgrade(db_url)
+    with running_simulator() as sim:
+        settings = Settings(
+            DATABASE_URL=db_url, REDIS_URL=redis_url, INFERENCE_URL=sim, DATA_DIR=str(tmp_path)
+        )
+        with serving(create_app(settings, connect_telegram=False)) as url:
+            response = httpx.get(url + "/readyz")
+    assert response.status_code == 200
+    assert response.json() == {
+        "ready": True,
+        "checks": {"database": "ok", "redis": "ok", "inference": "ok"},
+    }
+
+
+def test_readyz_reports_a_rejected_api_key_as_a_configuration_error(
+    tmp_path: Path, redis_url: str
+) -> None:
+    db_url = f"sqlite:///{tmp_path / 'k.db'}"
+    upgrade(db_url)
+    with running_simulator(api_key="right-key") as sim:
+        settings = Settings(
+            DATABASE_URL=db_url,
+            REDIS_URL=redis_url,
+            INFERENCE_URL=sim,
+            INFERENCE_API_KEY="wrong-key",
+            DATA_DIR=str(tmp_path),
+        )
+        with serving(create_app(settings, connect_telegram=False)) as url:
+            response = httpx.get(url + "/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["inference"].startswith("configuration error")
+    assert "wrong-key" not in response.text
