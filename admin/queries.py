@@ -15,8 +15,9 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session, aliased
 
-from admin.sqlstats import Percentiles, as_date, day_bucket, grouped_percentiles, percentiles
+from admin.sqlstats import QUANTILES, Percentiles, as_date, day_bucket
 from admin.timerange import TimeRange, midnight
+from core.storage import rollups
 from core.storage.admin_models import Persona, UserPolicy
 from core.storage.models import Chat, Conversation, Kind, Message, Role, Status, User, utcnow
 
@@ -299,65 +300,52 @@ def _int(value: Any) -> int:
 # ---------------------------------------------------------------- overview
 
 
-def active_users(session: Session, start: datetime, end: datetime) -> int:
+def active_users(
+    session: Session, start: datetime, end: datetime, *, now: datetime | None = None,
+    use_rollups: bool = True,
+) -> int:
     """Distinct users who sent any message in [start, end)."""
-    query = select(func.count(func.distinct(Message.user_id))).where(
-        _in_range(Message.created_at, start, end),
-        Message.role == Role.USER.value,
-        Message.user_id.is_not(None),
-    )
-    return _int(session.scalar(query))
+    return rollups.distinct_users(session, start, end, _now(now), use_rollups=use_rollups)
 
 
-def daily_counts(session: Session, rng: TimeRange) -> list[DayCount]:
+def _now(now: datetime | None) -> datetime:
+    return now or utcnow()
+
+
+def daily_counts(
+    session: Session, rng: TimeRange, *, now: datetime | None = None, use_rollups: bool = True
+) -> list[DayCount]:
     """Inbound messages, replies and failures per UTC day, every day of the range present."""
-    day = day_bucket(session, Message.created_at)
-    query = (
-        select(day, Message.role, Message.status, func.count())
-        .where(_in_range(Message.created_at, rng.start, rng.end), Message.kind == Kind.CHAT.value)
-        .group_by(day, Message.role, Message.status)
-    )
-    totals: dict[date, dict[str, int]] = {d: {"m": 0, "r": 0, "f": 0} for d in rng.days()}
-    for raw_day, role, status, count in session.execute(query):
-        bucket = totals.setdefault(as_date(raw_day), {"m": 0, "r": 0, "f": 0})
-        if role == Role.USER.value:
-            bucket["m"] += count
-            bucket["f"] += count if status == Status.FAILED.value else 0
-        else:
-            bucket["r"] += count
-    return [DayCount(d, v["m"], v["r"], v["f"]) for d, v in sorted(totals.items())]
+    when = _now(now)
+    inbound = rollups.inbound_facts(session, rng.start, rng.end, when, joined=False,
+                                    use_rollups=use_rollups)
+    replies = rollups.reply_facts(session, rng.start, rng.end, when, use_rollups=use_rollups)
+    return _daily(rng, inbound, replies)
 
 
-def inbound_outcomes(session: Session, rng: TimeRange) -> tuple[int, int]:
-    """(answered, failed) inbound chat messages created in the range."""
-    query = (
-        select(Message.status, func.count())
-        .where(_in_range(Message.created_at, rng.start, rng.end), _inbound())
-        .where(Message.status.in_([Status.ANSWERED.value, Status.FAILED.value]))
-        .group_by(Message.status)
-    )
-    counts = {status: count for status, count in session.execute(query)}
-    return _int(counts.get(Status.ANSWERED.value)), _int(counts.get(Status.FAILED.value))
+def _daily(
+    rng: TimeRange, inbound: dict[rollups.InboundKey, rollups.InboundFacts],
+    replies: dict[date, rollups.ReplyFacts],
+) -> list[DayCount]:
+    totals: dict[date, list[int]] = {d: [0, 0, 0] for d in rng.days()}
+    for (day, _lang), facts in inbound.items():
+        bucket = totals.setdefault(day, [0, 0, 0])
+        bucket[0] += facts.messages
+        bucket[2] += facts.failed
+    for day, reply in replies.items():
+        totals.setdefault(day, [0, 0, 0])[1] += reply.replies
+    return [DayCount(d, *v) for d, v in sorted(totals.items())]
 
 
-def reply_percentiles(session: Session, rng: TimeRange, column: Any) -> Percentiles:
-    """p50/p95 of a reply metric (ttft_ms or latency_ms) over the range."""
-    values = select(column).where(
-        _in_range(Message.created_at, rng.start, rng.end), _replies(), column.is_not(None)
-    )
-    return percentiles(session, values)
+def _percentiles(histogram: rollups.Histogram) -> Percentiles:
+    return Percentiles(*(rollups.percentile(histogram, q) for q in QUANTILES))
 
 
-def token_totals(session: Session, rng: TimeRange, prices: Prices) -> TokenTotals:
-    """Token sums of the range's replies and their cost at `prices`."""
-    query = select(
-        func.sum(Message.prompt_tokens),
-        func.sum(Message.completion_tokens),
-        func.sum(Message.cached_tokens),
-    ).where(_in_range(Message.created_at, rng.start, rng.end), _replies())
-    prompt, completion, cached = (_int(v) for v in session.execute(query).one())
-    cost = estimate_cost(prompt, completion, cached, prices)
-    return TokenTotals(prompt, completion, cached, cost)
+def _reply_totals(replies: dict[date, rollups.ReplyFacts]) -> rollups.ReplyFacts:
+    total = rollups.ReplyFacts()
+    for facts in replies.values():
+        total.add(facts)
+    return total
 
 
 def estimate_cost(prompt: int, completion: int, cached: int, prices: Prices) -> float:
@@ -371,24 +359,39 @@ def estimate_cost(prompt: int, completion: int, cached: int, prices: Prices) -> 
     return round(total / 1_000_000, 6)
 
 
-def overview(session: Session, rng: TimeRange, prices: Prices) -> Overview:
-    """The Overview page's numbers for a time range."""
-    daily = daily_counts(session, rng)
-    answered, failed = inbound_outcomes(session, rng)
+def overview(
+    session: Session, rng: TimeRange, prices: Prices, *, now: datetime | None = None,
+    use_rollups: bool = True,
+) -> Overview:
+    """The Overview page's numbers for a time range (closed days read from the daily rollups)."""
+    when = _now(now)
+    inbound = rollups.inbound_facts(session, rng.start, rng.end, when, joined=False,
+                                    use_rollups=use_rollups)
+    replies = rollups.reply_facts(session, rng.start, rng.end, when, use_rollups=use_rollups)
+    daily = _daily(rng, inbound, replies)
+    answered = sum(f.answered for f in inbound.values())
+    failed = sum(f.failed for f in inbound.values())
+    total = _reply_totals(replies)
     finished = answered + failed
     return Overview(
         start=rng.start,
         end=rng.end,
-        active_users_day=active_users(session, rng.end - timedelta(days=1), rng.end),
-        active_users_week=active_users(session, rng.end - timedelta(days=7), rng.end),
+        active_users_day=active_users(session, rng.end - timedelta(days=1), rng.end,
+                                      now=when, use_rollups=use_rollups),
+        active_users_week=active_users(session, rng.end - timedelta(days=7), rng.end,
+                                       now=when, use_rollups=use_rollups),
         messages=sum(d.messages for d in daily),
         replies=sum(d.replies for d in daily),
         answered=answered,
         failed=failed,
         error_rate=(failed / finished) if finished else None,
-        ttft=reply_percentiles(session, rng, Message.ttft_ms),
-        latency=reply_percentiles(session, rng, Message.latency_ms),
-        tokens=token_totals(session, rng, prices),
+        ttft=_percentiles(total.ttft),
+        latency=_percentiles(total.latency),
+        tokens=TokenTotals(
+            total.prompt_tokens, total.completion_tokens, total.cached_tokens,
+            estimate_cost(total.prompt_tokens, total.completion_tokens, total.cached_tokens,
+                          prices),
+        ),
         daily=daily,
     )
 
@@ -396,46 +399,25 @@ def overview(session: Session, rng: TimeRange, prices: Prices) -> Overview:
 # ---------------------------------------------------------------- languages
 
 
-def languages(session: Session, rng: TimeRange) -> list[LanguageStats]:
+def languages(
+    session: Session, rng: TimeRange, *, now: datetime | None = None, use_rollups: bool = True
+) -> list[LanguageStats]:
     """Per language of the inbound message: messages, users, replies, tokens and latency."""
-    in_range = and_(_in_range(Message.created_at, rng.start, rng.end), _inbound())
-    traffic = session.execute(
-        select(Message.language, func.count(), func.count(func.distinct(Message.user_id)))
-        .where(in_range)
-        .group_by(Message.language)
-    ).all()
-    reply = aliased(Message)
-    joined = select(Message.language).join(reply, reply.reply_to_id == Message.id).where(in_range)
-    usage = {
-        row[0]: row[1:]
-        for row in session.execute(
-            joined.add_columns(
-                func.count(reply.id),
-                func.sum(reply.prompt_tokens),
-                func.sum(reply.completion_tokens),
-            ).group_by(Message.language)
-        )
-    }
-    keys = [row[0] for row in traffic]
-    latency = grouped_percentiles(
-        session, joined.add_columns(reply.latency_ms).where(reply.latency_ms.is_not(None)), keys
-    )
-    ttft = grouped_percentiles(
-        session, joined.add_columns(reply.ttft_ms).where(reply.ttft_ms.is_not(None)), keys
-    )
-    empty = Percentiles(None, None)
+    when = _now(now)
+    per_language: dict[str | None, rollups.InboundFacts] = {}
+    for (_day, lang), facts in rollups.inbound_facts(
+        session, rng.start, rng.end, when, use_rollups=use_rollups
+    ).items():
+        per_language.setdefault(lang, rollups.InboundFacts()).add(facts)
+    users = rollups.language_users(session, rng.start, rng.end, when, use_rollups=use_rollups)
     stats = [
         LanguageStats(
-            language=lang,
-            messages=_int(messages),
-            users=_int(users),
-            replies=_int(usage.get(lang, (0, 0, 0))[0]),
-            prompt_tokens=_int(usage.get(lang, (0, 0, 0))[1]),
-            completion_tokens=_int(usage.get(lang, (0, 0, 0))[2]),
-            latency=latency.get(lang, empty),
-            ttft=ttft.get(lang, empty),
+            language=lang, messages=f.messages, users=users.get(lang, 0), replies=f.replies,
+            prompt_tokens=f.prompt_tokens, completion_tokens=f.completion_tokens,
+            latency=_percentiles(f.latency), ttft=_percentiles(f.ttft),
         )
-        for lang, messages, users in traffic
+        for lang, f in per_language.items()
+        if f.messages
     ]
     return sorted(stats, key=lambda s: (-s.messages, s.language or "~"))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
+from core.storage import rollups
 from core.storage.db import Database
 from core.storage.models import Chat, Conversation, Message, User, utcnow
 
@@ -163,9 +165,10 @@ def seed_database(
                                     "created_at": p["created_at"]} for p in people])
     added = 0
     pending: dict[str, list[dict[str, Any]]] = {"conversations": [], "messages": []}
-    weights = [1 / (i + 1) ** 0.8 for i in range(users)]
+    # Cumulative weights once: choices(weights=...) would sum all users' weights per draw.
+    cumulative = list(itertools.accumulate(1 / (i + 1) ** 0.8 for i in range(users)))
     while added < messages:
-        person = rng.choices(people, weights=weights)[0]
+        person = rng.choices(people, cum_weights=cumulative)[0]
         start = now - timedelta(days=days * rng.random() ** 0.8, minutes=30)
         pairs = min(rng.randint(1, 8), max((messages - added) // 2, 1))
         for table, row in _conversation(rng, ids, person["id"], start, pairs):
@@ -178,6 +181,8 @@ def seed_database(
     with db.session() as session:
         _fix_sequences(session)
         _touch_last_seen(session, people[0]["id"])
+        # The new rows land in past days: their dashboard rollups must be recomputed.
+        rollups.invalidate_days(session, (now - timedelta(days=days + 1)).date(), now.date())
     return added
 
 

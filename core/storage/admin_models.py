@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -142,3 +143,65 @@ class BotSetting(Base):
 # Indexes on the conversation tables that the dashboard's time-range queries need (migration 0002).
 MESSAGES_CREATED_INDEX = Index("ix_messages_created_at", Message.__table__.c.created_at)
 USERS_LAST_SEEN_INDEX = Index("ix_users_last_seen_at", User.__table__.c.last_seen_at)
+
+
+# ------------------------------------------------------- dashboard rollups (migration 0005)
+# Derived data, rebuilt from `messages` by core/storage/rollups.py; safe to delete at any time.
+
+
+class DailyInbound(Base):
+    """Per UTC day and language: inbound chat messages, and the replies to them (rollup)."""
+
+    __tablename__ = "admin_daily_inbound"
+    __table_args__ = (Index("ix_admin_daily_inbound_day", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    language: Mapped[str | None] = mapped_column(String(16))
+    messages: Mapped[int] = mapped_column(Integer)
+    answered: Mapped[int] = mapped_column(Integer)
+    failed: Mapped[int] = mapped_column(Integer)
+    replies: Mapped[int] = mapped_column(Integer)
+    prompt_tokens: Mapped[int] = mapped_column(BigInteger)
+    completion_tokens: Mapped[int] = mapped_column(BigInteger)
+    latency_hist: Mapped[str] = mapped_column(Text)
+    ttft_hist: Mapped[str] = mapped_column(Text)
+
+
+class DailyReplies(Base):
+    """Per UTC day of the reply: chat replies, their tokens and latency histograms (rollup)."""
+
+    __tablename__ = "admin_daily_replies"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    replies: Mapped[int] = mapped_column(Integer)
+    prompt_tokens: Mapped[int] = mapped_column(BigInteger)
+    completion_tokens: Mapped[int] = mapped_column(BigInteger)
+    cached_tokens: Mapped[int] = mapped_column(BigInteger)
+    latency_hist: Mapped[str] = mapped_column(Text)
+    ttft_hist: Mapped[str] = mapped_column(Text)
+
+
+class DailyUser(Base):
+    """One user who sent messages of a kind and language on a UTC day (rollup, exact sets)."""
+
+    __tablename__ = "admin_daily_users"
+    __table_args__ = (
+        Index("ix_admin_daily_users_day", "day", "kind", "language", "user_id"),
+        Index("ix_admin_daily_users_user_id", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str | None] = mapped_column(String(16))
+
+
+class RollupDay(Base):
+    """A UTC day whose rollup rows exist, and when they were computed."""
+
+    __tablename__ = "admin_rollup_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    refreshed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

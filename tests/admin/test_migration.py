@@ -50,3 +50,17 @@ def test_upgrade_downgrade_upgrade(empty_url):
     assert not ADMIN_TABLES & tables and "ix_messages_created_at" not in indexes
     upgrade(empty_url)
     assert _state(empty_url)[0] >= ADMIN_TABLES
+
+
+ROLLUP_TABLES = {"admin_daily_inbound", "admin_daily_replies", "admin_daily_users",
+                 "admin_rollup_days"}
+
+
+def test_rollup_migration_upgrades_and_downgrades(empty_url):
+    upgrade(empty_url)
+    tables, _, diff = _state(empty_url)
+    assert tables >= ROLLUP_TABLES and diff == []
+    downgrade(empty_url, "0004")
+    assert not ROLLUP_TABLES & _state(empty_url)[0]
+    upgrade(empty_url)
+    assert _state(empty_url)[0] >= ROLLUP_TABLES

@@ -108,16 +108,17 @@ def test_closed_days_are_rolled_up_exactly_across_a_day_boundary(boundary):
     assert (en.messages, en.answered, en.failed, en.replies) == (1, 1, 0, 1)
     assert (en.prompt_tokens, en.completion_tokens) == (100, 10)
     assert rollups.decode(en.latency_hist) == {rollups.bucket_of(2_000): 1}
-    assert (ru.messages, ru.answered, ru.failed, ru.replies) == (2, 0, 1, 2)
+    assert (ru.messages, ru.answered, ru.failed, ru.replies) == (2, 1, 1, 2)
     assert (ru.prompt_tokens, ru.completion_tokens) == (300, 30)
     # Reply basis: both days' replies are counted on D+1, the day they were created.
     assert set(replies) == {d1}
-    assert (replies[d1].replies, replies[d1].prompt_tokens, replies[d1].cached_tokens) == (3, 400, 5)
+    late = replies[d1]
+    assert (late.replies, late.prompt_tokens, late.cached_tokens) == (3, 400, 5)
     assert users == {(D, ALICE, "chat", "en"), (D, ALICE, "command", "en"),
                      (d1, BORIS, "chat", "ru")}
     assert [(d.day, d.messages, d.replies, d.failed) for d in o.daily] == [
         (D, 1, 0, 0), (d1, 2, 3, 1), (d1 + timedelta(days=1), 0, 0, 0)]
-    assert (o.answered, o.failed, o.replies) == (1, 1, 3)
+    assert (o.answered, o.failed, o.replies) == (2, 1, 3)
     assert o.latency.p50 == 3_000 and o.ttft.p95 == pytest.approx(390.0)
 
 
