@@ -6,9 +6,11 @@ answered (with a stored reply), failed (with its error), or back to pending for 
 
 from __future__ import annotations
 
+import time
 from enum import Enum
 
 from sqlalchemy import update
+from sqlalchemy.exc import OperationalError
 
 from bot.commands import CommandContext, CommandReply, Effect, run_command
 from bot.delivery.sender import ChatMovedError, DeliveryError, UserBlockedError
@@ -27,6 +29,8 @@ from workers.jobs import Job, claim_job
 from workers.runtime import Runtime
 
 log = get_logger(__name__)
+
+STORE_PATIENCE_SECONDS = 300.0
 
 ACCESS_TEXTS = {
     policy.AccessReason.BANNED: T.ERROR_BLOCKED,
@@ -178,10 +182,23 @@ def _send_text(rt: Runtime, job: Job, text: str, reply: CommandReply | None = No
 
 
 def _store(rt: Runtime, job: Job, record: queries.ReplyRecord) -> None:
-    with rt.db.session() as session:
-        inbound = session.get(Message, job.message_id)
-        assert inbound is not None
-        queries.store_reply(session, inbound, record)
+    """Store a delivered reply. The chat already has it, so a busy database is waited out:
+    giving up here would let the message be answered (and delivered) a second time."""
+    delay = 0.1
+    deadline = time.monotonic() + STORE_PATIENCE_SECONDS
+    while True:
+        try:
+            with rt.db.session() as session:
+                inbound = session.get(Message, job.message_id)
+                assert inbound is not None
+                queries.store_reply(session, inbound, record)
+            return
+        except OperationalError as exc:
+            if time.monotonic() > deadline:
+                raise
+            log.warning("store_retry", message_id=job.message_id, error=str(exc)[:120])
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
 
 
 def _fail(rt: Runtime, job: Job, reason: str, *, notify: bool) -> Outcome:
