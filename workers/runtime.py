@@ -42,7 +42,9 @@ class Runtime:
             settings.effective_redis_url, socket_timeout=10
         )
         bot = make_bot(settings.bot_token, settings.effective_telegram_api_url)
-        self.limiter = RateLimiter.from_url(settings.effective_redis_url, SAFE_LIMITS)
+        self.limiter = RateLimiter.from_url(
+            settings.effective_redis_url, SAFE_LIMITS, max_connections=256
+        )
         self.sender = TelegramSender(bot, limiter=self.limiter)
         self._context_length: int | None = None
         self._bot_ready: asyncio.Lock | None = None

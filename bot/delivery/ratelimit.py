@@ -15,7 +15,8 @@ A call passes every bucket of its kind at once or spends nothing:
 
 - message (sendMessage, editMessageText, ...): overall, the chat's, and for negative chat
   ids (groups, supergroups, channels) the group's per-minute bucket;
-- draft (sendMessageDraft): overall and the chat's separate, more generous draft bucket;
+- draft (sendMessageDraft): a drafts-only overall budget and the chat's separate, more
+  generous draft bucket (drafts never take final messages' slots);
 - action (sendChatAction): overall only.
 
 Fairness and throughput. The chat buckets must conform *now*, but the overall bucket
@@ -186,6 +187,9 @@ class RateLimits:
     chat: Rate = field(default_factory=_default_chat)
     group: Rate = field(default_factory=_default_group)
     draft: Rate = field(default_factory=_default_draft)
+    # Drafts have no documented global limit and are ephemeral; they get a budget of their
+    # own so that streaming previews never take slots from final messages.
+    draft_overall: Rate = field(default_factory=lambda: Rate(300, 1.0, burst=30))
 
 
 def with_margin(limits: RateLimits, margin: float = 0.1) -> RateLimits:
@@ -292,8 +296,11 @@ class RateLimiter:
 
     async def _ask(self, chat_id: int, kind: CallKind, max_wait: float) -> _Verdict:
         """Run the script once: grant (maybe booking an overall slot) or refuse."""
-        keys = [self._hold_key(None), self._hold_key(chat_id), self._key("all")]
-        args: list[int] = [_micros(max_wait), *_gcra_args(self.limits.overall)]
+        drafts = kind is CallKind.DRAFT
+        overall_key = self._key("all-drafts" if drafts else "all")
+        overall = self.limits.draft_overall if drafts else self.limits.overall
+        keys = [self._hold_key(None), self._hold_key(chat_id), overall_key]
+        args: list[int] = [_micros(max_wait), *_gcra_args(overall)]
         for name, rate in self._chat_buckets(chat_id, kind):
             keys.append(self._key(name))
             args.extend(_gcra_args(rate))

@@ -114,6 +114,14 @@ async def test_drafts_have_their_own_budget(make_limiter: MakeLimiter) -> None:
     assert await granted(limiter, 6, CallKind.DRAFT, 4) == 3  # per chat
 
 
+async def test_drafts_never_take_final_messages_overall_slots(make_limiter: MakeLimiter) -> None:
+    limiter = make_limiter(overall=Rate(1, 30.0, burst=2), draft=Rate(10, 1.0, burst=10))
+    for chat in range(20, 25):
+        assert await limiter.try_acquire(chat, CallKind.DRAFT) == 0.0
+    assert await limiter.try_acquire(30, CallKind.MESSAGE) == 0.0  # overall budget untouched
+    assert await limiter.try_acquire(31, CallKind.MESSAGE) == 0.0
+
+
 async def test_actions_count_only_toward_the_overall_budget(make_limiter: MakeLimiter) -> None:
     limiter = make_limiter(overall=Rate(1, 30.0, burst=4), chat=Rate(1, 30.0))
     assert await granted(limiter, -5, CallKind.MESSAGE, 2) == 1  # the chat is now spent
@@ -257,7 +265,7 @@ async def test_idle_chats_leave_no_keys_behind(make_limiter: MakeLimiter) -> Non
     assert await limiter.acquire(3, CallKind.DRAFT)
     await limiter.penalize(3, 0.15)
     keys = await limiter.redis.keys(f"{limiter.prefix}*")
-    assert len(keys) == 5  # overall, chat, group, draft, hold
+    assert len(keys) == 6  # overall, drafts' overall, chat, group, draft, hold
     ttls = [await limiter.redis.pttl(key) for key in keys]
     assert all(0 < ttl <= 200 for ttl in ttls)
     await asyncio.sleep(0.3)
