@@ -199,9 +199,14 @@ class DailyUser(Base):
 
 
 class RollupDay(Base):
-    """A UTC day whose rollup rows exist, and when they were computed."""
+    """A UTC day whose rollup rows exist, when they were computed, and its latest reply.
+
+    `last_reply_at` is the latest creation time of a reply to the day's inbound chat messages
+    (None: none had a reply); it bounds the replies a partial day joins when read live.
+    """
 
     __tablename__ = "admin_rollup_days"
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     refreshed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_reply_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -38,10 +38,11 @@ from sqlalchemy import (
     insert,
     literal,
     literal_column,
+    null,
     or_,
     select,
     text,
-    union_all,
+    union,
 )
 from sqlalchemy.orm import Session, aliased
 
@@ -50,6 +51,8 @@ from core.storage.models import Kind, Message, Role, Status
 
 SETTLE = timedelta(days=1)
 TTL = timedelta(seconds=60)
+# A reply is stored after the message it answers; SKEW allows for clocks of different hosts.
+SKEW = timedelta(minutes=5)
 LOCK_KEY = 0x70_61_72_6C_65_79  # pg_advisory_xact_lock key serialising rollup refreshes
 # (first bucket, lowest value, bucket width) of each decade of milliseconds.
 DECADES: tuple[tuple[int, int, int], ...] = (
@@ -65,6 +68,7 @@ OVERFLOW_VALUE = 1_000_000
 Histogram = dict[int, int]
 Interval = tuple[datetime, datetime]
 InboundKey = tuple[date, str | None]
+Window = tuple[datetime | None, datetime | None]  # bounds on the creation time of replies
 
 
 # ---------------------------------------------------------------- histograms
@@ -91,8 +95,9 @@ def bucket_bounds(bucket: int) -> tuple[int, int]:
 
 
 def bucket_expr(column: Any) -> ColumnElement[int]:
-    """SQL for `bucket_of(column)`: integer arithmetic only, the same on SQLite and PostgreSQL."""
-    whens: list[tuple[ColumnElement[bool], Any]] = [(column < 0, literal_column("0"))]
+    """SQL for `bucket_of(column)` (NULL stays NULL): integer arithmetic only, any dialect."""
+    whens: list[tuple[ColumnElement[bool], Any]] = [
+        (column.is_(None), null()), (column < 0, literal_column("0"))]
     upper = [low for _, low, _ in DECADES[1:]] + [OVERFLOW_VALUE]
     for (first, low, width), below in zip(DECADES, upper, strict=True):
         whens.append((column < below, _decade_bucket(column, first, low, width)))
@@ -237,78 +242,118 @@ def _count_if(condition: ColumnElement[bool]) -> Any:
 
 
 def live_inbound(
-    session: Session, intervals: Sequence[Interval], *, joined: bool = True
+    session: Session, intervals: Sequence[Interval], *, joined: bool = True,
+    windows: Sequence[Window] | None = None,
 ) -> dict[InboundKey, InboundFacts]:
     """Inbound facts per (UTC day, language) of messages created in the intervals.
 
-    With joined=False only the counts of the inbound messages are read, not their replies.
+    With joined=False only the inbound messages are counted, not their replies. `windows`
+    (one per interval) bound the creation time of the replies joined to each interval's
+    messages, so that PostgreSQL joins two small index ranges; without them every reply is a
+    candidate.
     """
     facts: dict[InboundKey, InboundFacts] = {}
-    if not intervals:
+    if not joined:
+        _add_inbound_counts(session, intervals, facts)
         return facts
-    day = _day(session, Message.created_at)
-    counts = (
-        select(day, Message.language, func.count(),
-               _count_if(Message.status == Status.ANSWERED.value),
-               _count_if(Message.status == Status.FAILED.value))
-        .where(_inbound_where(intervals)).group_by(day, Message.language)
-    )
-    for raw, lang, messages, answered, failed in session.execute(counts):
-        facts[(_as_date(raw), lang)] = InboundFacts(
-            _int(messages), _int(answered), _int(failed))
-    if joined:
-        _add_reply_usage(session, intervals, facts)
+    for interval, window in zip(intervals, windows or [(None, None)] * len(intervals),
+                                strict=True):
+        add_inbound_with_replies(session, interval, window, facts)
     return facts
 
 
-def _add_reply_usage(
+def _status_counts(column: Any = Message.status) -> list[Any]:
+    return [func.count(), _count_if(column == Status.ANSWERED.value),
+            _count_if(column == Status.FAILED.value)]
+
+
+def _add_inbound_counts(
     session: Session, intervals: Sequence[Interval], facts: dict[InboundKey, InboundFacts]
 ) -> None:
-    """Count, token sums and histograms of the replies to the intervals' inbound messages."""
+    if not intervals:
+        return
+    day = _day(session, Message.created_at)
+    query = (select(day, Message.language, *_status_counts())
+             .where(_inbound_where(intervals)).group_by(day, Message.language))
+    for raw, lang, messages, answered, failed in session.execute(query):
+        item = facts.setdefault((_as_date(raw), lang), InboundFacts())
+        item.messages += _int(messages)
+        item.answered += _int(answered)
+        item.failed += _int(failed)
+
+
+def add_inbound_with_replies(
+    session: Session, interval: Interval, window: Window, facts: dict[InboundKey, InboundFacts],
+    *, latest: bool = False,
+) -> datetime | None:
+    """Add the interval's inbound messages and their replies to `facts`.
+
+    With latest=True, also returns the latest reply's creation time (None: no reply).
+
+    One pass: inbound LEFT JOIN reply (at most one: reply_to_id is unique), grouped by day,
+    language and both histogram buckets; Python adds the groups up.
+    """
     reply = aliased(Message)
     day = _day(session, Message.created_at)
-    base = (
-        select(day, Message.language)
-        .join(reply, reply.reply_to_id == Message.id)
-        .where(_inbound_where(intervals))
-    )
-    usage = base.add_columns(
-        func.count(reply.id), func.sum(reply.prompt_tokens), func.sum(reply.completion_tokens)
-    ).group_by(day, Message.language)
-    for raw, lang, replies, prompt, completion in session.execute(usage):
-        item = facts.setdefault((_as_date(raw), lang), InboundFacts())
-        item.replies, item.prompt_tokens = _int(replies), _int(prompt)
-        item.completion_tokens = _int(completion)
-    for name, column in (("latency", reply.latency_ms), ("ttft", reply.ttft_ms)):
-        bucket = bucket_expr(column)
-        query = (base.add_columns(bucket, func.count()).where(column.is_not(None))
-                 .group_by(day, Message.language, bucket))
-        for raw, lang, b, count in session.execute(query):
-            item = facts.setdefault((_as_date(raw), lang), InboundFacts())
-            getattr(item, name)[int(b)] = int(count)
+    on = [reply.reply_to_id == Message.id]
+    on += [reply.created_at >= window[0]] if window[0] is not None else []
+    on += [reply.created_at <= window[1]] if window[1] is not None else []
+    latency, ttft = bucket_expr(reply.latency_ms), bucket_expr(reply.ttft_ms)
+    joined = (select(day, Message.language).outerjoin(reply, and_(*on))
+              .where(_inbound_where([interval])))
+    query = joined.add_columns(
+        latency, ttft, *_status_counts(), func.count(reply.id), func.sum(reply.prompt_tokens),
+        func.sum(reply.completion_tokens),
+    ).group_by(day, Message.language, latency, ttft)
+    for raw, lang, lat, tt, n, answered, failed, replies, prompt, completion in (
+        session.connection().execute(query)
+    ):
+        key = (_as_date(raw), lang)
+        item = facts.get(key) or facts.setdefault(key, InboundFacts())
+        item.messages += n
+        item.answered += _int(answered)
+        item.failed += _int(failed)
+        if replies:
+            item.replies += replies
+            item.prompt_tokens += _int(prompt)
+            item.completion_tokens += _int(completion)
+            _count(item.latency, lat, replies)
+            _count(item.ttft, tt, replies)
+    if not latest:
+        return None
+    last = session.scalar(
+        joined.with_only_columns(func.max(reply.created_at)).where(reply.id.is_not(None)))
+    return None if last is None else _aware(last)
+
+
+def _count(histogram: Histogram, bucket: int | None, count: int) -> None:
+    if bucket is not None:
+        histogram[bucket] = histogram.get(bucket, 0) + count
 
 
 def live_replies(session: Session, intervals: Sequence[Interval]) -> dict[date, ReplyFacts]:
-    """Reply facts per UTC day of chat replies created in the intervals."""
+    """Reply facts per UTC day of chat replies created in the intervals (one pass)."""
     facts: dict[date, ReplyFacts] = {}
     if not intervals:
         return facts
     day = _day(session, Message.created_at)
-    where = and_(_within(Message.created_at, intervals), Message.role == Role.ASSISTANT.value,
-                 Message.kind == Kind.CHAT.value)
-    sums = select(day, func.count(), func.sum(Message.prompt_tokens),
-                  func.sum(Message.completion_tokens), func.sum(Message.cached_tokens))
-    for raw, replies, prompt, completion, cached in session.execute(
-        sums.where(where).group_by(day)
-    ):
-        facts[_as_date(raw)] = ReplyFacts(_int(replies), _int(prompt), _int(completion),
-                                          _int(cached))
-    for name, column in (("latency", Message.latency_ms), ("ttft", Message.ttft_ms)):
-        bucket = bucket_expr(column)
-        query = (select(day, bucket, func.count()).where(where, column.is_not(None))
-                 .group_by(day, bucket))
-        for raw, b, count in session.execute(query):
-            getattr(facts.setdefault(_as_date(raw), ReplyFacts()), name)[int(b)] = int(count)
+    latency, ttft = bucket_expr(Message.latency_ms), bucket_expr(Message.ttft_ms)
+    query = (
+        select(day, latency, ttft, func.count(), func.sum(Message.prompt_tokens),
+               func.sum(Message.completion_tokens), func.sum(Message.cached_tokens))
+        .where(_within(Message.created_at, intervals), Message.role == Role.ASSISTANT.value,
+               Message.kind == Kind.CHAT.value)
+        .group_by(day, latency, ttft)
+    )
+    for raw, lat, tt, replies, prompt, completion, cached in session.connection().execute(query):
+        day_ = _as_date(raw)
+        item = facts.get(day_) or facts.setdefault(day_, ReplyFacts())
+        item.replies += replies
+        item.prompt_tokens += _int(prompt)
+        item.completion_tokens += _int(completion)
+        item.cached_tokens += _int(cached)
+        _count(item.latency, lat, replies)
+        _count(item.ttft, tt, replies)
     return facts
 
 
@@ -357,16 +402,25 @@ def is_fresh(day: date, refreshed_at: datetime, now: datetime) -> bool:
     return refreshed_at >= midnight(day) + timedelta(days=1) + SETTLE or now - refreshed_at < TTL
 
 
-def stale_days(session: Session, days: Sequence[date], now: datetime) -> list[date]:
-    """The days among `days` (contiguous) whose rollup is missing or must be recomputed."""
+def _day_states(session: Session, days: Sequence[date]) -> dict[date, RollupDay]:
     if not days:
-        return []
-    rows = session.execute(
-        select(RollupDay.day, RollupDay.refreshed_at)
-        .where(RollupDay.day.between(days[0], days[-1]))
-    )
-    known = {_as_date(d): at for d, at in rows}
-    return [d for d in days if d not in known or not is_fresh(d, known[d], now)]
+        return {}
+    rows = session.scalars(select(RollupDay).where(RollupDay.day.between(min(days), max(days))))
+    return {_as_date(row.day): row for row in rows}
+
+
+def stale_days(session: Session, days: Sequence[date], now: datetime) -> list[date]:
+    """The days among `days` whose rollup is missing or must be recomputed."""
+    known = _day_states(session, days)
+    return [d for d in days if d not in known or not is_fresh(d, known[d].refreshed_at, now)]
+
+
+def last_replies(session: Session, days: Sequence[date]) -> dict[date, datetime | None]:
+    """The latest reply to each rolled-up day's inbound messages (None: no reply)."""
+    return {
+        day: None if row.last_reply_at is None else _aware(row.last_reply_at)
+        for day, row in _day_states(session, days).items()
+    }
 
 
 def _lock(session: Session) -> None:
@@ -390,7 +444,9 @@ def refresh_day(session: Session, day: date, now: datetime) -> None:
     """Recompute one closed day's rollup rows from `messages`."""
     interval = [(midnight(day), midnight(day) + timedelta(days=1))]
     _delete_days(session, day, day)
-    inbound = live_inbound(session, interval)
+    inbound: dict[InboundKey, InboundFacts] = {}
+    last_reply = add_inbound_with_replies(
+        session, interval[0], (interval[0][0] - SKEW, None), inbound, latest=True)
     if inbound:
         session.execute(insert(DailyInbound), [_inbound_row(k, v) for k, v in inbound.items()])
     replies = live_replies(session, interval).get(day)
@@ -401,7 +457,8 @@ def refresh_day(session: Session, day: date, now: datetime) -> None:
         Message.user_id.is_not(None),
     ).distinct()
     session.execute(insert(DailyUser).from_select(["day", "user_id", "kind", "language"], users))
-    session.execute(insert(RollupDay), [{"day": day, "refreshed_at": now}])
+    session.execute(
+        insert(RollupDay), [{"day": day, "refreshed_at": now, "last_reply_at": last_reply}])
 
 
 def _inbound_row(key: InboundKey, facts: InboundFacts) -> dict[str, Any]:
@@ -452,18 +509,39 @@ class Plan:
 
 
 def plan(start: datetime, end: datetime, now: datetime, *, use_rollups: bool = True) -> Plan:
-    """Split [start, end) into whole UTC days that ended by `now` and the live remainder."""
+    """Split [start, end) into whole UTC days that ended by `now` and live parts.
+
+    The live parts never cross a midnight: the partial first day and what follows the last
+    closed day (today).
+    """
     if end <= start:
         return Plan([], [])
     first = midnight(start.date())
     first = first if first == start else first + timedelta(days=1)
-    last = midnight(min(end, now).date())  # exclusive: days ending by then are closed
-    if not use_rollups or first >= last:
+    if not use_rollups or first >= end:
         return Plan([], [(start, end)])
+    last = max(first, midnight(min(end, now).date()))  # exclusive: days before it are closed
     days = [first.date() + timedelta(days=i) for i in range((last - first).days)]
     live = [(start, first)] if start < first else []
     live += [(last, end)] if last < end else []
     return Plan(days, live)
+
+
+def _windows(session: Session, live: Sequence[Interval], now: datetime) -> list[Window]:
+    """Reply windows of live parts: from the part's start (less SKEW) to, for a part of a
+    closed day, that day's latest reply as of its rollup."""
+    closed = [s.date() for s, _ in live if s.date() < now.date()]
+    ensure_days(session, closed, now)
+    latest = last_replies(session, closed)
+    windows: list[Window] = []
+    for start, _ in live:
+        lower = start - SKEW
+        if start.date() not in latest:
+            windows.append((lower, None))
+        else:  # a closed day with no reply: an empty window
+            last = latest[start.date()]
+            windows.append((lower, last if last is not None else lower - timedelta(seconds=1)))
+    return windows
 
 
 def inbound_facts(
@@ -474,7 +552,8 @@ def inbound_facts(
     parts = plan(start, end, now, use_rollups=use_rollups)
     ensure_days(session, parts.days, now)
     found = stored_inbound(session, parts.days)
-    for key, facts in live_inbound(session, parts.live, joined=joined).items():
+    windows = _windows(session, parts.live, now) if use_rollups and joined else None
+    for key, facts in live_inbound(session, parts.live, joined=joined, windows=windows).items():
         found.setdefault(key, InboundFacts()).add(facts)
     return found
 
@@ -510,7 +589,8 @@ def _user_rows(
         selects.append(live.where(Message.kind == Kind.CHAT.value) if chat_only else live)
     if not selects:
         return None
-    return selects[0] if len(selects) == 1 else select(union_all(*selects).subquery())
+    # UNION (not UNION ALL) de-duplicates: PostgreSQL hashes, faster than COUNT(DISTINCT).
+    return selects[0].distinct() if len(selects) == 1 else select(union(*selects).subquery())
 
 
 def distinct_users(
@@ -520,8 +600,8 @@ def distinct_users(
     rows = _user_rows(session, start, end, now, chat_only=False, use_rollups=use_rollups)
     if rows is None:
         return 0
-    sub = rows.subquery()
-    return _int(session.scalar(select(func.count(func.distinct(sub.c.user_id)))))
+    users = select(rows.subquery().c.user_id).distinct().subquery()
+    return _int(session.scalar(select(func.count()).select_from(users)))
 
 
 def language_users(
@@ -531,9 +611,8 @@ def language_users(
     rows = _user_rows(session, start, end, now, chat_only=True, use_rollups=use_rollups)
     if rows is None:
         return {}
-    sub = rows.subquery()
-    query = select(sub.c.language, func.count(func.distinct(sub.c.user_id))).group_by(
-        sub.c.language)
+    sub = rows.subquery()  # distinct (language, user_id) pairs
+    query = select(sub.c.language, func.count()).group_by(sub.c.language)
     return {lang: _int(n) for lang, n in session.execute(query)}
 
 

@@ -60,6 +60,7 @@ def upgrade() -> None:
         "admin_rollup_days",
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("refreshed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_reply_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("day", name=op.f("pk_admin_rollup_days")),
     )
 
