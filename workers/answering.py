@@ -12,12 +12,15 @@ from bot.i18n import language_name
 from bot.i18n import texts as T
 from bot.photos import PHOTO_MARKER, photo_data_url, with_image
 from core.chat_signals import consume_stop
+from core.logging import get_logger
 from core.storage import queries
 from core.storage.models import Message
 from inference.prompt import PromptPlan, build_messages
 from inference.types import ChatMessage, ContextOverflowError, Finish, Usage
 from workers.jobs import Job
 from workers.runtime import Runtime
+
+log = get_logger(__name__)
 
 STOP_CHECK_SECONDS = 0.3
 STOPPED = "stopped"
@@ -63,8 +66,9 @@ def answer_chat(rt: Runtime, job: Job, *, up_to_id: int) -> Answer:
     max_tokens = reply_tokens(rt, context_length)
     try:
         return rt.run(stream_answer(rt, job, _attach(rt, plan.messages, image), max_tokens))
-    except ContextOverflowError:
+    except ContextOverflowError as exc:
         # Our token estimate was too optimistic: cut in one large step, try once more.
+        log.info("context_overflow", message_id=job.message_id, detail=str(exc)[:200])
         plan = plan_prompt(rt, job, up_to_id, context_length // 2)
         return rt.run(stream_answer(rt, job, _attach(rt, plan.messages, image), max_tokens))
 
@@ -92,32 +96,46 @@ def _attach(rt: Runtime, messages: list[ChatMessage], file_id: str | None) -> li
 
 
 def plan_prompt(rt: Runtime, job: Job, up_to_id: int, context_length: int) -> PromptPlan:
-    """Build the prompt; tell the user once each time the oldest turns are dropped."""
+    """Build the prompt from the conversation's current cut point; tell the user once each
+    time the cut moves (in one large step, so the prompt prefix stays cacheable)."""
     with rt.db.session() as session:
         turns = queries.history(session, job.conversation_id, up_to_id)
-    texts: list[tuple[str, str]] = []
-    for index, turn in enumerate(turns):
-        newest = index == len(turns) - 1
-        language = job.reply_language if newest else turn.language
-        hinted = turn.role == "user" and language is not None
-        text = turn.text
-        if turn.image_file_id and not newest:
-            text = f"{PHOTO_MARKER} {text}".strip()
-        if hinted and language:
-            text = f"{text}\n\n{language_hint(language)}"
-        texts.append((turn.role, text))
+        already_dropped = queries.conversation_dropped_turns(session, job.conversation_id)
+    # The cut never moves back: a turn once dropped stays out of every later prompt.
+    already_dropped = min(already_dropped, _last_user_index(turns))
     plan = build_messages(
         job.persona_prompt or rt.settings.system_prompt,
-        texts,
+        _prompt_texts(job, turns[already_dropped:]),
         context_length=context_length,
         max_tokens=reply_tokens(rt, context_length),
     )
     if plan.dropped_turns:
+        total = already_dropped + plan.dropped_turns
         with rt.db.session() as session:
-            moved = queries.note_dropped_turns(session, job.conversation_id, plan.dropped_turns)
+            moved = queries.note_dropped_turns(session, job.conversation_id, total)
         if moved:
             rt.run(_notify(rt, job, job.ui.text(T.NOTICE_CONTEXT_SHORTENED)))
     return plan
+
+
+def _last_user_index(turns: list[queries.Turn]) -> int:
+    """Index of the newest user turn (the cut may not pass it)."""
+    return max((i for i, turn in enumerate(turns) if turn.role == "user"), default=0)
+
+
+def _prompt_texts(job: Job, turns: list[queries.Turn]) -> list[tuple[str, str]]:
+    """Each turn as the model sees it: older photos as a marker, the language hint appended."""
+    texts: list[tuple[str, str]] = []
+    for index, turn in enumerate(turns):
+        newest = index == len(turns) - 1
+        language = job.reply_language if newest else turn.language
+        text = turn.text
+        if turn.image_file_id and not newest:
+            text = f"{PHOTO_MARKER} {text}".strip()
+        if turn.role == "user" and language:
+            text = f"{text}\n\n{language_hint(language)}"
+        texts.append((turn.role, text))
+    return texts
 
 
 async def _notify(rt: Runtime, job: Job, text: str) -> None:

@@ -17,7 +17,7 @@ from bot.i18n import texts as T
 from bot.sandbox import SandboxConfig
 from core.settings import SANDBOX_TOKEN
 from core.storage import policy
-from core.storage.admin_models import Persona
+from core.storage.admin_models import Persona, UserRole
 from core.storage.models import Conversation, Message, Status, User
 from tests.fixtures.inference import running_simulator
 from tests.fixtures.sandbox import running_sandbox
@@ -244,3 +244,58 @@ def test_banned_user_is_told_and_nothing_reaches_the_model(stack: Stack, sim_url
         policy.set_banned(s, chat, False)
     bot = say(stack, chat, "let me in now")
     assert "let me in now" in bot[-1]["text"]
+
+
+def test_stats_is_for_admins_only(stack: Stack) -> None:
+    chat = 8009
+    bot = say(stack, chat, "/stats")
+    assert bot[-1]["text"] == translator("en").text(T.STATS_ADMINS_ONLY)
+    with stack.db.session() as s:
+        policy.set_role(s, chat, UserRole.ADMIN)
+    bot = say(stack, chat, "/stats")
+    assert "Active users" in bot[-1]["text"] and "Queue length" in bot[-1]["text"]
+
+
+def test_blocked_bot_marks_the_user_inactive(stack: Stack, sandbox_url: str) -> None:
+    chat = 8010
+    say(stack, chat, "hello")
+    spec = {"method": "*", "chat_id": chat, "error_code": 403, "times": 5}
+    httpx.post(f"{sandbox_url}/api/faults", json=spec).raise_for_status()
+    say(stack, chat, "are you there?")
+    httpx.delete(f"{sandbox_url}/api/faults")
+    last = [m for m in stack.user_messages() if m.chat_id == chat][-1]
+    assert last.status == Status.FAILED.value and last.error == "the user blocked the bot"
+    with stack.db.session() as s:
+        user = s.get(User, chat)
+        assert user is not None and user.is_active is False
+
+
+def test_a_long_conversation_is_cut_in_large_steps_and_the_user_told(
+    tmp_path: Path, redis_url: str
+) -> None:
+    with (
+        running_sandbox(SandboxConfig(token=SANDBOX_TOKEN)) as own_sandbox,
+        running_simulator(context_length=3000, output_tokens=20, speed=10.0) as small,
+        running_stack(
+            workdir=tmp_path,
+            redis_url=redis_url,
+            database_url=f"sqlite:///{tmp_path / 'cut.db'}",
+            sandbox_url=own_sandbox,
+            inference_url=small,
+        ) as cut,
+    ):
+        cut.start_worker()
+        chat = 8011
+        turns = 12
+        for i in range(turns):
+            say(cut, chat, f"Turn {i}: " + "tell me more about rivers and the sea " * 15)
+        notice = translator("en").text(T.NOTICE_CONTEXT_SHORTENED)
+        texts = [m["text"] for m in cut.bot_messages(chat)]
+        notices = texts.count(notice)
+        # About 1,800 tokens of budget and ~250 tokens a turn: a cut every few turns, each
+        # dropping many turns at once (never a window sliding by one turn).
+        assert 1 <= notices <= 3, "told when the history is cut, not on every turn"
+        assert len(texts) - notices == turns, "every turn still got its answer"
+        with cut.db.session() as s:
+            [conversation] = s.scalars(select(Conversation).where(Conversation.chat_id == chat))
+        assert conversation.dropped_turns >= 8
