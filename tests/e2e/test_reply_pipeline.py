@@ -71,6 +71,10 @@ def test_message_gets_a_streamed_answer_from_the_local_model_and_is_stored(
             c for c in stack.calls("sendMessageDraft") if str(c["params"]["chat_id"]) == str(chat)
         ]
         assert drafts, "the answer streamed as drafts before the final message"
+        typing = [
+            c for c in stack.calls("sendChatAction") if str(c["params"]["chat_id"]) == str(chat)
+        ]
+        assert typing and typing[0]["params"]["action"] == "typing"
         [inbound] = [m for m in stack.user_messages() if m.chat_id == chat]
         [reply] = [r for r in stack.replies() if r.reply_to_id == inbound.id]
         assert inbound.status == Status.ANSWERED.value
