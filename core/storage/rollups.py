@@ -50,9 +50,10 @@ from core.storage.admin_models import DailyInbound, DailyReplies, DailyUser, Rol
 from core.storage.models import Kind, Message, Role, Status
 
 SETTLE = timedelta(days=1)
-TTL = timedelta(seconds=60)
+TTL = timedelta(minutes=5)
 # A reply is stored after the message it answers; SKEW allows for clocks of different hosts.
 SKEW = timedelta(minutes=5)
+WORK_MEM = "64MB"  # for de-duplicating a month of daily user sets in memory
 LOCK_KEY = 0x70_61_72_6C_65_79  # pg_advisory_xact_lock key serialising rollup refreshes
 # (first bucket, lowest value, bucket width) of each decade of milliseconds.
 DECADES: tuple[tuple[int, int, int], ...] = (
@@ -423,6 +424,12 @@ def last_replies(session: Session, days: Sequence[date]) -> dict[date, datetime 
     }
 
 
+def _roomy(session: Session) -> None:
+    """Give this transaction's sorts and hashes WORK_MEM (PostgreSQL's 4 MB spills to disk)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
+
+
 def _lock(session: Session) -> None:
     """Serialise refreshes across processes (PostgreSQL; SQLite serialises writers itself)."""
     if session.get_bind().dialect.name == "postgresql":
@@ -589,6 +596,7 @@ def _user_rows(
         selects.append(live.where(Message.kind == Kind.CHAT.value) if chat_only else live)
     if not selects:
         return None
+    _roomy(session)
     # UNION (not UNION ALL) de-duplicates: PostgreSQL hashes, faster than COUNT(DISTINCT).
     return selects[0].distinct() if len(selects) == 1 else select(union(*selects).subquery())
 
