@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from core.storage import rollups
 from core.storage.models import (
     Chat,
     Conversation,
@@ -448,8 +449,10 @@ def usage_since(session: Session, user_id: int, since: datetime) -> tuple[int, i
 def forget_user(session: Session, user_id: int) -> None:
     """Delete everything stored about a user: their private chat, messages and profile.
 
-    Replies to their messages go with them (ON DELETE CASCADE on reply_to_id).
+    Replies to their messages go with them (ON DELETE CASCADE on reply_to_id), and the
+    dashboard's rollups of the days they were active are recomputed without them.
     """
+    rollups.forget_user(session, user_id)
     session.execute(delete(Chat).where(Chat.id == user_id))
     session.execute(delete(Message).where(Message.user_id == user_id))
     session.execute(delete(User).where(User.id == user_id))

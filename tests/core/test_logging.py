@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 
 import pytest
 import structlog
@@ -17,7 +18,20 @@ def test_scrub_masks_tokens_and_bot_urls() -> None:
     assert "secret" not in scrub(f"POST https://api.telegram.org/bot{TOKEN}/sendMessage")
 
 
-def test_both_log_paths_mask_secrets(capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """Put the root logger back: its handler would write to pytest's closed capture later."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    structlog.reset_defaults()
+
+
+def test_both_log_paths_mask_secrets(
+    capsys: pytest.CaptureFixture[str], restore_logging: None
+) -> None:
     configure_logging("INFO")
     structlog.get_logger("t").warning("failed", url=f"https://x/bot{TOKEN}/getMe", api_key="k1")
     logging.getLogger("httpx").warning("HTTP Request: POST https://x/bot%s/getMe", TOKEN)
