@@ -55,11 +55,11 @@ class Settings(BaseSettings):
     inference_read_timeout: float = Field(120.0, validation_alias="INFERENCE_READ_TIMEOUT")
     inference_max_retries: int = Field(4, validation_alias="INFERENCE_MAX_RETRIES", ge=0)
     # Used when the server does not report its context window (sglang-router does not).
-    inference_context_length: int = Field(
-        8192, validation_alias="INFERENCE_CONTEXT_LENGTH", ge=512
-    )
+    inference_context_length: int = Field(8192, validation_alias="INFERENCE_CONTEXT_LENGTH", ge=512)
 
     worker_concurrency: int = Field(512, validation_alias="WORKER_CONCURRENCY", ge=1)
+    # Prometheus metrics of a worker process (streams, backpressure, Telegram calls); 0: off.
+    worker_metrics_port: int = Field(0, validation_alias="WORKER_METRICS_PORT", ge=0, le=65535)
     chat_lock_ttl_seconds: float = Field(30.0, validation_alias="CHAT_LOCK_TTL", gt=0)
     sweep_interval_seconds: float = Field(10.0, validation_alias="SWEEP_INTERVAL", gt=0)
     max_attempts: int = Field(3, validation_alias="MAX_ATTEMPTS", ge=1)

@@ -77,6 +77,7 @@ def child_env(settings: Settings) -> dict[str, str]:
         env["TELEGRAM_API_URL"] = settings.effective_telegram_api_url
     if settings.inference_url is None:
         env.setdefault("INFERENCE_MODEL", "smollm2")
+    env.setdefault("WORKER_METRICS_PORT", str(settings.port + 1))
     return env
 
 

@@ -1,4 +1,4 @@
-"""The worker's heartbeat: the dashboard counts the workers alive from these keys."""
+"""The worker's signs of life: a heartbeat key for the dashboard, and Prometheus metrics."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 
+from prometheus_client import start_http_server
 from redis.exceptions import RedisError
 
 from core.heartbeat import WORKER_HEARTBEAT_INTERVAL, refresh_worker_heartbeat
@@ -38,3 +39,13 @@ def start_heartbeat(rt: Runtime) -> threading.Event:
 
     threading.Thread(target=loop, name="heartbeat", daemon=True).start()
     return stop
+
+
+def serve_metrics(host: str, port: int) -> None:
+    """Serve this process's Prometheus metrics (inference, backpressure, Telegram calls)."""
+    try:
+        start_http_server(port, addr=host)
+    except OSError as exc:  # another worker on this host has the port
+        log.warning("metrics_port_busy", port=port, error=str(exc))
+    else:
+        log.info("metrics_served", url=f"http://{host}:{port}/metrics")

@@ -10,7 +10,7 @@ from core.queue import DRAIN_CHAT_TASK, QUEUE_NAME
 from core.settings import get_settings
 from workers.celery_app import app
 from workers.drain import drain_chat as drain_chat_logic
-from workers.heartbeat import start_heartbeat
+from workers.heartbeat import serve_metrics, start_heartbeat
 from workers.runtime import get_runtime
 from workers.sweeper import start_sweeper
 
@@ -36,9 +36,12 @@ def drain_chat(self: Task, chat_id: int) -> None:  # type: ignore[type-arg,unuse
 
 
 def start_background() -> None:
-    """Start the sweeper that re-enqueues lost work and the heartbeat (at worker start-up)."""
-    runtime = get_runtime(get_settings())
+    """Start the sweeper, the heartbeat and the metrics endpoint (at worker start-up)."""
+    settings = get_settings()
+    runtime = get_runtime(settings)
     _background.extend([start_sweeper(runtime, enqueue), start_heartbeat(runtime)])
+    if settings.worker_metrics_port:
+        serve_metrics(settings.host, settings.worker_metrics_port)
 
 
 def stop_background() -> None:

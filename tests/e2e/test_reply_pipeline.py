@@ -7,9 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from bot.sandbox.config import SandboxConfig
+from core.embedded import free_port
 from core.settings import SANDBOX_TOKEN
 from core.storage.models import Status
 from tests.fixtures.inference import running_local_llm, running_simulator
@@ -62,7 +64,8 @@ def test_message_gets_a_streamed_answer_from_the_local_model_and_is_stored(
         model="smollm2",
         MAX_REPLY_TOKENS="48",
     ) as stack:
-        stack.start_worker()
+        metrics_port = free_port()
+        stack.start_worker(WORKER_METRICS_PORT=str(metrics_port))
         chat = 5001
         stack.send(chat, "Write one sentence about the sea.", language_code="en")
         bot = final_answers(stack, chat, 1, timeout=90)
@@ -83,6 +86,9 @@ def test_message_gets_a_streamed_answer_from_the_local_model_and_is_stored(
         assert reply.ttft_ms is not None and reply.latency_ms and reply.latency_ms >= reply.ttft_ms
         assert reply.finish_reason in {"stop", "length"}
         assert reply.telegram_message_id == bot[0]["message_id"]
+        metrics = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics").text
+        assert "parley_inference_concurrency_limit" in metrics
+        assert 'parley_telegram_calls_total{method="sendMessage",result="ok"}' in metrics
 
 
 def test_killed_worker_mid_answer_yields_exactly_one_final_answer(
