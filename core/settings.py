@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     inference_connect_timeout: float = Field(5.0, validation_alias="INFERENCE_CONNECT_TIMEOUT")
     inference_read_timeout: float = Field(120.0, validation_alias="INFERENCE_READ_TIMEOUT")
     inference_max_retries: int = Field(4, validation_alias="INFERENCE_MAX_RETRIES", ge=0)
+    # Whether the model reads images; unset: ask the server (sglang-router cannot tell).
+    inference_vision: bool | None = Field(None, validation_alias="INFERENCE_VISION")
     # Used when the server does not report its context window (sglang-router does not).
     inference_context_length: int = Field(8192, validation_alias="INFERENCE_CONTEXT_LENGTH", ge=512)
 

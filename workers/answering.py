@@ -78,9 +78,14 @@ def _newest_image(rt: Runtime, job: Job, up_to_id: int) -> str | None:
     with rt.db.session() as session:
         message = session.get(Message, up_to_id)
         file_id = message.image_file_id if message else None
-    if file_id is not None and not rt.run(rt.inference.supports_images()):
+    if file_id is not None and not _vision(rt):
         raise ImagesUnsupportedError(f"message {job.message_id} has a photo")
     return file_id
+
+
+def _vision(rt: Runtime) -> bool:
+    configured = rt.settings.inference_vision
+    return configured if configured is not None else rt.run(rt.inference.supports_images())
 
 
 def _attach(rt: Runtime, messages: list[ChatMessage], file_id: str | None) -> list[ChatMessage]:

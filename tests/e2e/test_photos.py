@@ -120,3 +120,26 @@ def test_a_model_without_vision_gets_a_clear_message(
         assert message.error == "refused: the model cannot read images"
         [notice] = stack.bot_messages(9102)
         assert notice["text"] == translator("en").text(T.ERROR_IMAGES_UNSUPPORTED)
+
+
+def test_inference_vision_overrides_what_the_server_says(
+    tmp_path: Path, redis_url: str, sandbox_url: str
+) -> None:
+    # The simulator says it reads images; the setting wins (behind sglang-router, which cannot
+    # tell, INFERENCE_VISION=true is what lets photos through).
+    with (
+        running_simulator(content="echo", output_tokens=40, speed=5.0) as sim,
+        running_stack(
+            workdir=tmp_path,
+            redis_url=redis_url,
+            database_url=f"sqlite:///{tmp_path / 'p.db'}",
+            sandbox_url=sandbox_url,
+            inference_url=sim,
+            INFERENCE_VISION="false",
+        ) as stack,
+    ):
+        stack.start_worker()
+        send_photo(stack, 9103, "and this?")
+        [message] = finished(stack, 9103)
+        assert message.status == Status.FAILED.value
+        assert message.error == "refused: the model cannot read images"
