@@ -7,6 +7,7 @@ import contextlib
 import time
 from dataclasses import dataclass
 
+from bot.delivery.sender import ChatMovedError, UserBlockedError
 from bot.delivery.stream import StreamPresenter, keep_typing
 from bot.i18n import language_name
 from bot.i18n import texts as T
@@ -215,19 +216,36 @@ class LatestFrame:
     """Shows preview frames without ever holding up the model's stream.
 
     At most one frame is being sent; text that arrives meanwhile replaces the waiting frame
-    (latest wins), so a slow Bot API call skips frames instead of queueing them.
+    (latest wins), so a slow Bot API call skips frames instead of queueing them. A lost frame
+    does not matter, but a blocked bot or a migrated chat does: those stop the previews and are
+    raised by `close`, before the final message could go to the wrong place.
     """
+
+    FATAL = (UserBlockedError, ChatMovedError)
 
     def __init__(self, presenter: StreamPresenter) -> None:
         self._presenter = presenter
         self._waiting: str | None = None
         self._task: asyncio.Task[None] | None = None
+        self._fatal: BaseException | None = None
 
     def offer(self, text: str) -> None:
         """Make `text` the next frame to show."""
         self._waiting = text
-        if self._task is None or self._task.done():
+        if self._fatal is None and (self._task is None or self._collect()):
             self._task = asyncio.create_task(self._drain())
+
+    def _collect(self) -> bool:
+        """True when the last sending task is over; keeps a fatal error it ended with."""
+        assert self._task is not None
+        if not self._task.done():
+            return False
+        error = None if self._task.cancelled() else self._task.exception()
+        if isinstance(error, self.FATAL):
+            self._fatal = error
+        elif error is not None:
+            log.warning("preview_failed", error=type(error).__name__)
+        return self._fatal is None
 
     async def _drain(self) -> None:
         while self._waiting is not None:
@@ -235,11 +253,13 @@ class LatestFrame:
             await self._presenter.update(text)
 
     async def close(self) -> None:
-        """Wait for the frame being sent (the final message must come after it)."""
+        """Wait for the frame being sent, then raise a fatal error if there was one."""
         self._waiting = None
         if self._task is not None:
-            with contextlib.suppress(Exception):
-                await self._task
+            await asyncio.wait([self._task])
+            self._collect()
+        if self._fatal is not None:
+            raise self._fatal
 
 
 def _still_mine(rt: Runtime, job: Job) -> bool:
