@@ -242,9 +242,7 @@ def history(session: Session, conversation_id: int, up_to_id: int) -> list[Turn]
     turns: list[Turn] = []
     for row in rows:
         if row.role == Role.USER.value and (row.id in reply_language or row.id == up_to_id):
-            turns.append(
-                Turn(row.role, row.text, reply_language.get(row.id), row.image_file_id)
-            )
+            turns.append(Turn(row.role, row.text, reply_language.get(row.id), row.image_file_id))
         elif row.role == Role.ASSISTANT.value and row.status == Status.DELIVERED.value:
             turns.append(Turn(row.role, row.text, row.language))
     return turns

@@ -98,7 +98,9 @@ def bucket_bounds(bucket: int) -> tuple[int, int]:
 def bucket_expr(column: Any) -> ColumnElement[int]:
     """SQL for `bucket_of(column)` (NULL stays NULL): integer arithmetic only, any dialect."""
     whens: list[tuple[ColumnElement[bool], Any]] = [
-        (column.is_(None), null()), (column < 0, literal_column("0"))]
+        (column.is_(None), null()),
+        (column < 0, literal_column("0")),
+    ]
     upper = [low for _, low, _ in DECADES[1:]] + [OVERFLOW_VALUE]
     for (first, low, width), below in zip(DECADES, upper, strict=True):
         whens.append((column < below, _decade_bucket(column, first, low, width)))
@@ -243,7 +245,10 @@ def _count_if(condition: ColumnElement[bool]) -> Any:
 
 
 def live_inbound(
-    session: Session, intervals: Sequence[Interval], *, joined: bool = True,
+    session: Session,
+    intervals: Sequence[Interval],
+    *,
+    joined: bool = True,
     windows: Sequence[Window] | None = None,
 ) -> dict[InboundKey, InboundFacts]:
     """Inbound facts per (UTC day, language) of messages created in the intervals.
@@ -257,15 +262,17 @@ def live_inbound(
     if not joined:
         _add_inbound_counts(session, intervals, facts)
         return facts
-    for interval, window in zip(intervals, windows or [(None, None)] * len(intervals),
-                                strict=True):
+    for interval, window in zip(intervals, windows or [(None, None)] * len(intervals), strict=True):
         add_inbound_with_replies(session, interval, window, facts)
     return facts
 
 
 def _status_counts(column: Any = Message.status) -> list[Any]:
-    return [func.count(), _count_if(column == Status.ANSWERED.value),
-            _count_if(column == Status.FAILED.value)]
+    return [
+        func.count(),
+        _count_if(column == Status.ANSWERED.value),
+        _count_if(column == Status.FAILED.value),
+    ]
 
 
 def _add_inbound_counts(
@@ -274,8 +281,11 @@ def _add_inbound_counts(
     if not intervals:
         return
     day = _day(session, Message.created_at)
-    query = (select(day, Message.language, *_status_counts())
-             .where(_inbound_where(intervals)).group_by(day, Message.language))
+    query = (
+        select(day, Message.language, *_status_counts())
+        .where(_inbound_where(intervals))
+        .group_by(day, Message.language)
+    )
     for raw, lang, messages, answered, failed in session.execute(query):
         item = facts.setdefault((_as_date(raw), lang), InboundFacts())
         item.messages += _int(messages)
@@ -284,8 +294,12 @@ def _add_inbound_counts(
 
 
 def add_inbound_with_replies(
-    session: Session, interval: Interval, window: Window, facts: dict[InboundKey, InboundFacts],
-    *, latest: bool = False,
+    session: Session,
+    interval: Interval,
+    window: Window,
+    facts: dict[InboundKey, InboundFacts],
+    *,
+    latest: bool = False,
 ) -> datetime | None:
     """Add the interval's inbound messages and their replies to `facts`.
 
@@ -300,15 +314,29 @@ def add_inbound_with_replies(
     on += [reply.created_at >= window[0]] if window[0] is not None else []
     on += [reply.created_at <= window[1]] if window[1] is not None else []
     latency, ttft = bucket_expr(reply.latency_ms), bucket_expr(reply.ttft_ms)
-    joined = (select(day, Message.language).outerjoin(reply, and_(*on))
-              .where(_inbound_where([interval])))
+    joined = (
+        select(day, Message.language).outerjoin(reply, and_(*on)).where(_inbound_where([interval]))
+    )
     query = joined.add_columns(
-        latency, ttft, *_status_counts(), func.count(reply.id), func.sum(reply.prompt_tokens),
+        latency,
+        ttft,
+        *_status_counts(),
+        func.count(reply.id),
+        func.sum(reply.prompt_tokens),
         func.sum(reply.completion_tokens),
     ).group_by(day, Message.language, latency, ttft)
-    for raw, lang, lat, tt, n, answered, failed, replies, prompt, completion in (
-        session.connection().execute(query)
-    ):
+    for (
+        raw,
+        lang,
+        lat,
+        tt,
+        n,
+        answered,
+        failed,
+        replies,
+        prompt,
+        completion,
+    ) in session.connection().execute(query):
         key = (_as_date(raw), lang)
         item = facts.get(key) or facts.setdefault(key, InboundFacts())
         item.messages += n
@@ -323,7 +351,8 @@ def add_inbound_with_replies(
     if not latest:
         return None
     last = session.scalar(
-        joined.with_only_columns(func.max(reply.created_at)).where(reply.id.is_not(None)))
+        joined.with_only_columns(func.max(reply.created_at)).where(reply.id.is_not(None))
+    )
     return None if last is None else _aware(last)
 
 
@@ -340,10 +369,20 @@ def live_replies(session: Session, intervals: Sequence[Interval]) -> dict[date, 
     day = _day(session, Message.created_at)
     latency, ttft = bucket_expr(Message.latency_ms), bucket_expr(Message.ttft_ms)
     query = (
-        select(day, latency, ttft, func.count(), func.sum(Message.prompt_tokens),
-               func.sum(Message.completion_tokens), func.sum(Message.cached_tokens))
-        .where(_within(Message.created_at, intervals), Message.role == Role.ASSISTANT.value,
-               Message.kind == Kind.CHAT.value)
+        select(
+            day,
+            latency,
+            ttft,
+            func.count(),
+            func.sum(Message.prompt_tokens),
+            func.sum(Message.completion_tokens),
+            func.sum(Message.cached_tokens),
+        )
+        .where(
+            _within(Message.created_at, intervals),
+            Message.role == Role.ASSISTANT.value,
+            Message.kind == Kind.CHAT.value,
+        )
         .group_by(day, latency, ttft)
     )
     for raw, lat, tt, replies, prompt, completion, cached in session.connection().execute(query):
@@ -366,11 +405,18 @@ def stored_inbound(session: Session, days: Sequence[date]) -> dict[InboundKey, I
     if not days:
         return {}
     rows = session.execute(
-        select(DailyInbound.day, DailyInbound.language, DailyInbound.messages,
-               DailyInbound.answered, DailyInbound.failed, DailyInbound.replies,
-               DailyInbound.prompt_tokens, DailyInbound.completion_tokens,
-               DailyInbound.latency_hist, DailyInbound.ttft_hist)
-        .where(DailyInbound.day.between(days[0], days[-1]))
+        select(
+            DailyInbound.day,
+            DailyInbound.language,
+            DailyInbound.messages,
+            DailyInbound.answered,
+            DailyInbound.failed,
+            DailyInbound.replies,
+            DailyInbound.prompt_tokens,
+            DailyInbound.completion_tokens,
+            DailyInbound.latency_hist,
+            DailyInbound.ttft_hist,
+        ).where(DailyInbound.day.between(days[0], days[-1]))
     )
     return {
         (_as_date(row[0]), row[1]): InboundFacts(*row[2:8], decode(row[8]), decode(row[9]))
@@ -383,14 +429,17 @@ def stored_replies(session: Session, days: Sequence[date]) -> dict[date, ReplyFa
     if not days:
         return {}
     rows = session.execute(
-        select(DailyReplies.day, DailyReplies.replies, DailyReplies.prompt_tokens,
-               DailyReplies.completion_tokens, DailyReplies.cached_tokens,
-               DailyReplies.latency_hist, DailyReplies.ttft_hist)
-        .where(DailyReplies.day.between(days[0], days[-1]))
+        select(
+            DailyReplies.day,
+            DailyReplies.replies,
+            DailyReplies.prompt_tokens,
+            DailyReplies.completion_tokens,
+            DailyReplies.cached_tokens,
+            DailyReplies.latency_hist,
+            DailyReplies.ttft_hist,
+        ).where(DailyReplies.day.between(days[0], days[-1]))
     )
-    return {
-        _as_date(row[0]): ReplyFacts(*row[1:5], decode(row[5]), decode(row[6])) for row in rows
-    }
+    return {_as_date(row[0]): ReplyFacts(*row[1:5], decode(row[5]), decode(row[6])) for row in rows}
 
 
 def _aware(value: datetime) -> datetime:
@@ -453,35 +502,52 @@ def refresh_day(session: Session, day: date, now: datetime) -> None:
     _delete_days(session, day, day)
     inbound: dict[InboundKey, InboundFacts] = {}
     last_reply = add_inbound_with_replies(
-        session, interval[0], (interval[0][0] - SKEW, None), inbound, latest=True)
+        session, interval[0], (interval[0][0] - SKEW, None), inbound, latest=True
+    )
     if inbound:
         session.execute(insert(DailyInbound), [_inbound_row(k, v) for k, v in inbound.items()])
     replies = live_replies(session, interval).get(day)
     if replies is not None:
         session.execute(insert(DailyReplies), [_reply_row(day, replies)])
-    users = select(literal(day, Date), Message.user_id, Message.kind, Message.language).where(
-        _within(Message.created_at, interval), Message.role == Role.USER.value,
-        Message.user_id.is_not(None),
-    ).distinct()
+    users = (
+        select(literal(day, Date), Message.user_id, Message.kind, Message.language)
+        .where(
+            _within(Message.created_at, interval),
+            Message.role == Role.USER.value,
+            Message.user_id.is_not(None),
+        )
+        .distinct()
+    )
     session.execute(insert(DailyUser).from_select(["day", "user_id", "kind", "language"], users))
     session.execute(
-        insert(RollupDay), [{"day": day, "refreshed_at": now, "last_reply_at": last_reply}])
+        insert(RollupDay), [{"day": day, "refreshed_at": now, "last_reply_at": last_reply}]
+    )
 
 
 def _inbound_row(key: InboundKey, facts: InboundFacts) -> dict[str, Any]:
     return {
-        "day": key[0], "language": key[1], "messages": facts.messages,
-        "answered": facts.answered, "failed": facts.failed, "replies": facts.replies,
-        "prompt_tokens": facts.prompt_tokens, "completion_tokens": facts.completion_tokens,
-        "latency_hist": encode(facts.latency), "ttft_hist": encode(facts.ttft),
+        "day": key[0],
+        "language": key[1],
+        "messages": facts.messages,
+        "answered": facts.answered,
+        "failed": facts.failed,
+        "replies": facts.replies,
+        "prompt_tokens": facts.prompt_tokens,
+        "completion_tokens": facts.completion_tokens,
+        "latency_hist": encode(facts.latency),
+        "ttft_hist": encode(facts.ttft),
     }
 
 
 def _reply_row(day: date, facts: ReplyFacts) -> dict[str, Any]:
     return {
-        "day": day, "replies": facts.replies, "prompt_tokens": facts.prompt_tokens,
-        "completion_tokens": facts.completion_tokens, "cached_tokens": facts.cached_tokens,
-        "latency_hist": encode(facts.latency), "ttft_hist": encode(facts.ttft),
+        "day": day,
+        "replies": facts.replies,
+        "prompt_tokens": facts.prompt_tokens,
+        "completion_tokens": facts.completion_tokens,
+        "cached_tokens": facts.cached_tokens,
+        "latency_hist": encode(facts.latency),
+        "ttft_hist": encode(facts.ttft),
     }
 
 
@@ -497,8 +563,14 @@ def invalidate_days(session: Session, first: date, last: date | None = None) -> 
 
 def forget_user(session: Session, user_id: int) -> list[date]:
     """Invalidate every day on which the user was active (call when deleting their messages)."""
-    days = sorted({_as_date(d) for d in session.scalars(
-        select(DailyUser.day).where(DailyUser.user_id == user_id).distinct())})
+    days = sorted(
+        {
+            _as_date(d)
+            for d in session.scalars(
+                select(DailyUser.day).where(DailyUser.user_id == user_id).distinct()
+            )
+        }
+    )
     for day in days:
         invalidate_days(session, day)
     return days
@@ -552,8 +624,13 @@ def _windows(session: Session, live: Sequence[Interval], now: datetime) -> list[
 
 
 def inbound_facts(
-    session: Session, start: datetime, end: datetime, now: datetime, *,
-    joined: bool = True, use_rollups: bool = True,
+    session: Session,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    *,
+    joined: bool = True,
+    use_rollups: bool = True,
 ) -> dict[InboundKey, InboundFacts]:
     """Inbound facts per (day, language) for [start, end), rollups for closed days."""
     parts = plan(start, end, now, use_rollups=use_rollups)
@@ -578,8 +655,13 @@ def reply_facts(
 
 
 def _user_rows(
-    session: Session, start: datetime, end: datetime, now: datetime, *,
-    chat_only: bool, use_rollups: bool,
+    session: Session,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    *,
+    chat_only: bool,
+    use_rollups: bool,
 ) -> Select[Any, Any] | None:
     """(language, user_id) rows of every user message in the range, rollups for closed days."""
     parts = plan(start, end, now, use_rollups=use_rollups)
@@ -587,12 +669,15 @@ def _user_rows(
     selects: list[Select[Any, Any]] = []
     if parts.days:
         stored = select(DailyUser.language, DailyUser.user_id).where(
-            DailyUser.day.between(parts.days[0], parts.days[-1]))
+            DailyUser.day.between(parts.days[0], parts.days[-1])
+        )
         selects.append(stored.where(DailyUser.kind == Kind.CHAT.value) if chat_only else stored)
     if parts.live:
         live = select(Message.language, Message.user_id).where(
-            _within(Message.created_at, parts.live), Message.role == Role.USER.value,
-            Message.user_id.is_not(None))
+            _within(Message.created_at, parts.live),
+            Message.role == Role.USER.value,
+            Message.user_id.is_not(None),
+        )
         selects.append(live.where(Message.kind == Kind.CHAT.value) if chat_only else live)
     if not selects:
         return None
