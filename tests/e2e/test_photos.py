@@ -18,9 +18,9 @@ from bot.i18n import translator
 from bot.sandbox import SandboxConfig
 from core.settings import SANDBOX_TOKEN
 from core.storage.models import Status
-from tests.fixtures.inference import running_local_llm, running_simulator
+from tests.fixtures.inference import running_local_llm
 from tests.fixtures.sandbox import running_sandbox
-from tests.fixtures.stack import Stack, running_stack, wait_until
+from tests.fixtures.stack import Stack, running_stack, stack_on_simulator, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -74,23 +74,19 @@ def finished(stack: Stack, chat_id: int) -> Any:
 def test_photo_reaches_a_vision_model_as_an_image_part(
     tmp_path: Path, redis_url: str, sandbox_url: str
 ) -> None:
-    with (
-        running_simulator(content="echo", output_tokens=40, speed=5.0) as sim,
-        running_stack(
-            workdir=tmp_path,
-            redis_url=redis_url,
-            database_url=f"sqlite:///{tmp_path / 'p.db'}",
-            sandbox_url=sandbox_url,
-            inference_url=sim,
-        ) as stack,
-    ):
+    with stack_on_simulator(
+        tmp_path,
+        redis_url,
+        sandbox_url,
+        simulator=dict(content="echo", output_tokens=40, speed=5.0),
+    ) as stack:
         stack.start_worker()
         send_photo(stack, 9101, "What colour is this?")
         [message] = finished(stack, 9101)
         assert message.status == Status.ANSWERED.value
         assert message.image_file_id, "the history keeps a reference to the photo"
         assert message.text == "What colour is this?"
-        recent = httpx.get(f"{sim}/_sim/stats").json()["recent"]
+        recent = httpx.get(f"{stack.simulator_url}/_sim/stats").json()["recent"]
         content = recent[-1]["body"]["messages"][-1]["content"]
         kinds = [part["type"] for part in content]
         assert kinds == ["text", "image_url"]
@@ -127,17 +123,13 @@ def test_inference_vision_overrides_what_the_server_says(
 ) -> None:
     # The simulator says it reads images; the setting wins (behind sglang-router, which cannot
     # tell, INFERENCE_VISION=true is what lets photos through).
-    with (
-        running_simulator(content="echo", output_tokens=40, speed=5.0) as sim,
-        running_stack(
-            workdir=tmp_path,
-            redis_url=redis_url,
-            database_url=f"sqlite:///{tmp_path / 'p.db'}",
-            sandbox_url=sandbox_url,
-            inference_url=sim,
-            INFERENCE_VISION="false",
-        ) as stack,
-    ):
+    with stack_on_simulator(
+        tmp_path,
+        redis_url,
+        sandbox_url,
+        simulator=dict(content="echo", output_tokens=40, speed=5.0),
+        INFERENCE_VISION="false",
+    ) as stack:
         stack.start_worker()
         send_photo(stack, 9103, "and this?")
         [message] = finished(stack, 9103)

@@ -16,7 +16,7 @@ from core.settings import SANDBOX_TOKEN
 from core.storage.models import Status
 from tests.fixtures.inference import running_local_llm, running_simulator
 from tests.fixtures.sandbox import running_sandbox
-from tests.fixtures.stack import Stack, running_stack, wait_until
+from tests.fixtures.stack import Stack, running_stack, stack_on_simulator, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -70,13 +70,9 @@ def test_message_gets_a_streamed_answer_from_the_local_model_and_is_stored(
         stack.send(chat, "Write one sentence about the sea.", language_code="en")
         bot = final_answers(stack, chat, 1, timeout=90)
         assert len(bot) == 1 and bot[0]["text"].strip()
-        drafts = [
-            c for c in stack.calls("sendMessageDraft") if str(c["params"]["chat_id"]) == str(chat)
-        ]
+        drafts = stack.calls("sendMessageDraft", chat)
         assert drafts, "the answer streamed as drafts before the final message"
-        typing = [
-            c for c in stack.calls("sendChatAction") if str(c["params"]["chat_id"]) == str(chat)
-        ]
+        typing = stack.calls("sendChatAction", chat)
         assert typing and typing[0]["params"]["action"] == "typing"
         [inbound] = [m for m in stack.user_messages() if m.chat_id == chat]
         [reply] = [r for r in stack.replies() if r.reply_to_id == inbound.id]
@@ -95,28 +91,13 @@ def test_killed_worker_mid_answer_yields_exactly_one_final_answer(
     tmp_path: Path, redis_url: str, sandbox_url: str
 ) -> None:
     # Slow enough that the worker is surely killed while the answer streams.
-    with (
-        running_simulator(output_tokens=120, speed=0.25) as sim_url,
-        running_stack(
-            workdir=tmp_path,
-            redis_url=redis_url,
-            database_url=db_url(tmp_path),
-            sandbox_url=sandbox_url,
-            inference_url=sim_url,
-        ) as stack,
-    ):
+    with stack_on_simulator(
+        tmp_path, redis_url, sandbox_url, simulator=dict(output_tokens=120, speed=0.25)
+    ) as stack:
         first = stack.start_worker("w1")
         chat = 5002
         stack.send(chat, "Tell me a long story.")
-        wait_until(
-            lambda: [
-                c
-                for c in stack.calls("sendMessageDraft")
-                if str(c["params"]["chat_id"]) == str(chat)
-            ],
-            30,
-            "the first draft",
-        )
+        wait_until(lambda: stack.calls("sendMessageDraft", chat), 30, "the first draft")
         stack.kill_worker(first)
         assert stack.bot_messages(chat) == []
         stack.start_worker("w2")
@@ -131,16 +112,9 @@ def test_killed_worker_mid_answer_yields_exactly_one_final_answer(
 def test_each_chat_is_answered_in_order_and_chats_in_parallel(
     tmp_path: Path, redis_url: str, sandbox_url: str
 ) -> None:
-    with (
-        running_simulator(output_tokens=12, speed=20.0) as sim_url,
-        running_stack(
-            workdir=tmp_path,
-            redis_url=redis_url,
-            database_url=db_url(tmp_path),
-            sandbox_url=sandbox_url,
-            inference_url=sim_url,
-        ) as stack,
-    ):
+    with stack_on_simulator(
+        tmp_path, redis_url, sandbox_url, simulator=dict(output_tokens=12, speed=20.0)
+    ) as stack:
         stack.start_worker("w1")
         stack.start_worker("w2")
         chats = [6001, 6002, 6003, 6004]
@@ -164,16 +138,12 @@ def test_each_chat_is_answered_in_order_and_chats_in_parallel(
 def test_a_burst_of_messages_is_answered_once_together(
     tmp_path: Path, redis_url: str, sandbox_url: str
 ) -> None:
-    with (
-        running_simulator(output_tokens=400, content="echo", speed=5.0) as sim_url,
-        running_stack(
-            workdir=tmp_path,
-            redis_url=redis_url,
-            database_url=db_url(tmp_path),
-            sandbox_url=sandbox_url,
-            inference_url=sim_url,
-        ) as stack,
-    ):
+    with stack_on_simulator(
+        tmp_path,
+        redis_url,
+        sandbox_url,
+        simulator=dict(output_tokens=400, content="echo", speed=5.0),
+    ) as stack:
         chat = 6101
         for part in ["first part of a long paste", "second part", "third part"]:
             stack.send(chat, part)
